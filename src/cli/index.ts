@@ -1,0 +1,38 @@
+/** The `roster` command line (DESIGN §4). Exit codes: 0 success, 1 refused or failed, 2 bad usage or input. */
+import { Command, CommanderError } from 'commander';
+import { RosterError } from '../errors.js';
+import { registerDirectoryCommands } from './directory.js';
+import { reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('roster')
+    .description('Roster: a user directory server synchronized with LDAP')
+    .option('--data <dir>', 'data directory of the embedded SQLite database', process.env.ROSTER_DATA ?? './data')
+    .option('--database-url <url>', 'PostgreSQL URL (postgres://...) instead of the embedded database', process.env.ROSTER_DATABASE_URL)
+    .showHelpAfterError()
+    .exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerDirectoryCommands(program);
+  for (const command of program.commands) applyExitOverride(command);
+  return program;
+}
+
+function applyExitOverride(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) applyExitOverride(sub);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (error instanceof RosterError || error instanceof Error) return reportError(error);
+    return reportError(error);
+  }
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { RosterError, type FieldIssue } from '../errors.js';
+import { PRESETS, type PresetName } from './presets.js';
+import { directorySettingsSchema, type DirectorySettings } from './schema.js';
+
+type PlainObject = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Explicit keys win over the preset's: a deep merge of objects, where arrays and scalars replace. */
+function mergeOver(base: PlainObject, override: PlainObject): PlainObject {
+  const merged: PlainObject = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeOver(current, value) : value;
+  }
+  return merged;
+}
+
+export function issuesFrom(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(root)',
+    message: issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message,
+  }));
+}
+
+export function invalidSettings(issues: FieldIssue[]): RosterError {
+  const lines = issues.map((issue) => `${issue.path}: ${issue.message}`);
+  return new RosterError('CONFIG_INVALID', `Invalid directory settings:\n  ${lines.join('\n  ')}`, { details: issues });
+}
+
+/** Validates settings (applying the preset first); throws CONFIG_INVALID listing every invalid field. */
+export function validateSettings(input: unknown): DirectorySettings {
+  if (!isPlainObject(input)) throw invalidSettings([{ path: '(root)', message: 'the settings must be an object (YAML mapping or JSON object)' }]);
+  let withPreset = input;
+  if (input.preset !== undefined) {
+    const preset = PRESETS[input.preset as PresetName];
+    if (!preset) throw invalidSettings([{ path: 'preset', message: `unknown preset "${String(input.preset)}"; use ${Object.keys(PRESETS).join(' or ')}` }]);
+    withPreset = mergeOver(structuredClone(preset) as unknown as PlainObject, input);
+  }
+  const result = directorySettingsSchema.safeParse(withPreset);
+  if (!result.success) throw invalidSettings(issuesFrom(result.error));
+  return result.data;
+}
+
+/** Parses YAML (JSON is YAML) from text. */
+export function parseSettingsText(text: string, source: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new RosterError('CONFIG_INVALID', `${source} is not valid YAML or JSON: ${(error as Error).message}`, {
+      details: [{ path: '(root)', message: 'not valid YAML or JSON' }],
+    });
+  }
+}
+
+export function loadSettingsFile(path: string): DirectorySettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RosterError('INPUT_INVALID', `Cannot read the settings file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  return validateSettings(parseSettingsText(text, path));
+}

@@ -1,0 +1,139 @@
+/**
+ * The directory settings: the single source of truth for their types, defaults, validation and docs
+ * (docs/settings.md is generated from the descriptions here; a test keeps it current).
+ * Keys mirror the labels of the "Generic LDAP Integration" manual.
+ */
+import { z } from 'zod';
+import { FilterSyntaxError, parseFilter } from '../rfc/filter.js';
+import { DnSyntaxError, parseDn } from '../rfc/dn.js';
+
+export const MEMBER_PLACEHOLDER = '{member}';
+export const PRIVILEGES = ['admin', 'login', 'changePassword', 'archive', 'modifyArchiveProfiles', 'export', 'modifyExportProfiles', 'delete'] as const;
+export const ARCHIVE_ACCESS = ['read', 'write', 'delete'] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+export type ArchiveAccess = (typeof ARCHIVE_ACCESS)[number];
+
+function filterCheck(value: string, context: z.core.$RefinementCtx<string>): void {
+  try {
+    parseFilter(value);
+  } catch (error) {
+    if (!(error instanceof FilterSyntaxError)) throw error;
+    context.addIssue({ code: 'custom', message: error.message });
+  }
+}
+
+const ldapFilter = z.string().trim().min(1, 'must not be empty').superRefine(filterCheck);
+
+const memberTemplate = z
+  .string()
+  .trim()
+  .superRefine((value, context) => {
+    if (value === '') return;
+    if (!value.includes(MEMBER_PLACEHOLDER)) {
+      context.addIssue({ code: 'custom', message: `must contain the placeholder ${MEMBER_PLACEHOLDER}` });
+      return;
+    }
+    filterCheck(value.split(MEMBER_PLACEHOLDER).join('x'), context);
+  });
+
+const attributeName = z
+  .string()
+  .trim()
+  .regex(/^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/, 'must be an LDAP attribute name such as uid or mail');
+
+const dn = z
+  .string()
+  .trim()
+  .superRefine((value, context) => {
+    try {
+      parseDn(value);
+    } catch (error) {
+      if (!(error instanceof DnSyntaxError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
+  });
+
+const SERVER = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/;
+
+const serverList = z
+  .string()
+  .trim()
+  .min(1, 'required: the DNS name or IP address of the directory server')
+  .superRefine((value, context) => {
+    for (const server of value.split(/[\s,]+/)) {
+      const match = SERVER.exec(server);
+      const port = match?.[1] === undefined ? undefined : Number(match[1]);
+      if (!match || (port !== undefined && (port < 1 || port > 65535))) {
+        context.addIssue({ code: 'custom', message: `"${server}" is not a host, host:port or [IPv6]:port` });
+      }
+    }
+  });
+
+const maxDeletions = z.union([
+  z.number().int().min(0),
+  z.string().trim().regex(/^\d+(?:\.\d+)?%$/, 'must be a number of users or a percentage such as "10%"'),
+]);
+
+export const connectionSchema = z.object({
+  server: serverList.describe('DNS name or IP address of the LDAP server; host:port or [IPv6]:port; several separated by spaces are tried in order (failover).'),
+  protocol: z.enum(['ldap', 'ldap-tls', 'ldap-ssl']).default('ldap').describe('ldap: unencrypted on port 389; ldap-tls: StartTLS on port 389; ldap-ssl: TLS on port 636.'),
+  ignoreSslWarnings: z.boolean().default(false).describe('Accept a certificate that cannot be verified (self-signed, wrong name). Only with ldap-tls or ldap-ssl.'),
+  caCertificate: z.string().trim().optional().describe('Path of a PEM file (or PEM text) with the CA that signed the server certificate; the safer alternative to ignoreSslWarnings.'),
+  administrativeDn: z.string().trim().min(1, 'required: the DN or user name (e.g. a UPN) Roster binds with').describe('Distinguished name or user name (AD: UPN such as roster@example.com) of the account that reads the directory.'),
+  password: z.string().min(1, 'required: Roster never binds with an empty password').describe('Password of the administrative DN. Stored encrypted; never shown.'),
+  baseDn: dn.default('').describe('Base DN of the searches; detected from the root DSE when empty.'),
+  timeoutSeconds: z.number().positive().max(3600).default(30).describe('Time limit of each LDAP operation (one page of a search, a bind).'),
+  connectTimeoutSeconds: z.number().positive().max(300).default(10).describe('Time limit for opening a connection to one server before trying the next.'),
+  pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page of the paged searches (RFC 2696). Keep it at or under the server size limit (AD: 1000).'),
+});
+
+export const usersSchema = z.object({
+  filter: ldapFilter.optional().describe('LDAP filter selecting user objects, e.g. (objectClass=posixAccount). Optional: all objects when absent.'),
+  userName: attributeName.describe('Attribute holding the user name Roster uses (uid, sAMAccountName, userPrincipalName).'),
+  localPartOnly: z.boolean().default(false).describe('Use only the part before "@" of the user name (alice@example.com -> alice).'),
+  fullName: attributeName.optional().describe('Attribute holding the display name (displayName, cn).'),
+  emailAddresses: attributeName.optional().describe('Attribute holding the e-mail addresses (mail, proxyAddresses); values may be multi-valued and comma-separated; proxyAddresses keeps smtp: addresses, SMTP: first.'),
+});
+
+export const groupsSchema = z
+  .object({
+    filter: ldapFilter.optional().describe('LDAP filter selecting group objects, e.g. (objectClass=posixGroup).'),
+    name: attributeName.default('cn').describe('Attribute holding the group name.'),
+    description: attributeName.optional().describe('Attribute holding a human-readable description.'),
+    members: attributeName.default('member').describe('Attribute listing the members (member, uniqueMember, memberUid).'),
+    memberSearchFilter: memberTemplate.optional().describe('Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs.'),
+    groups: z.array(z.string().trim().min(1, 'a group name must not be empty')).default([]).describe('The groups whose members (directly or through nested groups) are synchronized. Empty: every user matching the user filter.'),
+  })
+  .superRefine((groups, context) => {
+    if (groups.groups.length > 0 && !groups.filter) {
+      context.addIssue({ code: 'custom', path: ['filter'], message: 'required when groups are selected' });
+    }
+  });
+
+export const optionsSchema = z.object({
+  deleteUsers: z.boolean().default(false).describe('Delete Roster users whose entry was deleted, left the selected groups or no longer matches the filter.'),
+  maxDeletions: maxDeletions.optional().describe('Refuse a run that would delete more users than this (a number or a percentage of the directory users). Default: more than 10% and more than 10 users.'),
+});
+
+export const defaultPrivilegesSchema = z.object({
+  privileges: z.array(z.enum(PRIVILEGES)).default(['login']).describe(`Privileges given to users created by synchronization: ${PRIVILEGES.join(', ')}.`),
+  archiveAccess: z.array(z.enum(ARCHIVE_ACCESS)).default(['read']).describe(`Access to their own archive: ${ARCHIVE_ACCESS.join(', ')}.`),
+});
+
+export const directorySettingsSchema = z
+  .object({
+    type: z.literal('ldap').default('ldap').describe('Directory service type; only "ldap" (generic LDAP) exists.'),
+    preset: z.enum(['active-directory', 'openldap']).optional().describe('Fills the defaults of the manual\'s configuration samples; explicit keys win.'),
+    connection: connectionSchema,
+    users: usersSchema,
+    groups: groupsSchema.default({ name: 'cn', members: 'member', groups: [] }),
+    options: optionsSchema.default({ deleteUsers: false }),
+    defaultPrivileges: defaultPrivilegesSchema.default({ privileges: ['login'], archiveAccess: ['read'] }),
+    schedule: z.string().trim().optional().describe('Cron expression for scheduled synchronization (e.g. "0 */6 * * *"); off when absent.'),
+  })
+  .strict();
+
+export type DirectorySettings = z.infer<typeof directorySettingsSchema>;
+export type ConnectionSettings = DirectorySettings['connection'];
+export type UserSettings = DirectorySettings['users'];
+export type GroupSettings = DirectorySettings['groups'];

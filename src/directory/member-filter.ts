@@ -1,0 +1,132 @@
+/**
+ * Resolving plain member values (memberUid) through the "Search Filter for Members" without one LDAP round
+ * trip per member: the template is evaluated in memory against the users and groups already read, through an
+ * index on the attributes the template compares with {member}. Matching is case-insensitive, as the
+ * caseIgnoreMatch rules of uid and cn are. Templates that cannot be indexed that way (the placeholder inside
+ * a substring or extensible match) are resolved by the server instead (see read.ts).
+ */
+import { MEMBER_PLACEHOLDER } from '../config/schema.js';
+import { filterAttributes, parseFilter, type FilterNode } from '../rfc/filter.js';
+
+/** Only the attributes a template needs, lower-cased names and lower-cased values. */
+export type AttributeBag = Map<string, string[]>;
+
+export interface MemberCandidate<T> {
+  target: T;
+  attributes: AttributeBag;
+}
+
+const SENTINEL = 'rosterMemberPlaceholder7f3a';
+
+export interface MemberTemplate {
+  tree: FilterNode;
+  /** Attributes (lower-case) the template reads: request them when reading users and groups. */
+  attributes: string[];
+  /** Attributes compared for equality with {member}; empty when the template cannot be indexed. */
+  indexedAttributes: string[];
+}
+
+export function compileMemberTemplate(template: string): MemberTemplate {
+  const tree = parseFilter(template.split(MEMBER_PLACEHOLDER).join(SENTINEL));
+  const indexed = new Set<string>();
+  let indexable = true;
+  const visit = (node: FilterNode): void => {
+    if ('children' in node) node.children.forEach(visit);
+    else if ('child' in node) visit(node.child);
+    else if (node.type === 'equal' && node.value === SENTINEL) indexed.add(node.attribute.toLowerCase());
+    else if (mentionsSentinel(node)) indexable = false;
+  };
+  visit(tree);
+  return { tree, attributes: [...filterAttributes(tree)], indexedAttributes: indexable ? [...indexed] : [] };
+}
+
+function mentionsSentinel(node: FilterNode): boolean {
+  if (node.type === 'substring') return [node.initial, node.final, ...node.any].some((part) => part?.includes(SENTINEL));
+  return 'value' in node && node.value.includes(SENTINEL);
+}
+
+/** Evaluates a filter tree against an entry's attributes, with {member} bound to `member` (lower-cased). */
+export function matchesFilter(node: FilterNode, attributes: AttributeBag, member: string): boolean {
+  const bind = (value: string) => value.split(SENTINEL).join(member).toLowerCase();
+  switch (node.type) {
+    case 'and':
+      return node.children.every((child) => matchesFilter(child, attributes, member));
+    case 'or':
+      return node.children.some((child) => matchesFilter(child, attributes, member));
+    case 'not':
+      return !matchesFilter(node.child, attributes, member);
+    case 'present':
+      return (attributes.get(node.attribute.toLowerCase())?.length ?? 0) > 0;
+    case 'equal':
+    case 'approx': {
+      const wanted = bind(node.value);
+      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => value === wanted);
+    }
+    case 'greaterOrEqual':
+    case 'lessOrEqual': {
+      const bound = bind(node.value);
+      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => (node.type === 'greaterOrEqual' ? compare(value, bound) >= 0 : compare(value, bound) <= 0));
+    }
+    case 'substring':
+      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => matchesSubstring(value, node, bind));
+    case 'extensible':
+      return false;
+  }
+}
+
+function compare(a: string, b: string): number {
+  const numbers = [Number(a), Number(b)];
+  if (a.trim() !== '' && b.trim() !== '' && numbers.every(Number.isFinite)) return numbers[0]! - numbers[1]!;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function matchesSubstring(value: string, node: Extract<FilterNode, { type: 'substring' }>, bind: (value: string) => string): boolean {
+  let position = 0;
+  if (node.initial !== undefined) {
+    const initial = bind(node.initial);
+    if (!value.startsWith(initial)) return false;
+    position = initial.length;
+  }
+  for (const part of node.any) {
+    const found = value.indexOf(bind(part), position);
+    if (found < 0) return false;
+    position = found + bind(part).length;
+  }
+  return node.final === undefined || (value.length - bind(node.final).length >= position && value.endsWith(bind(node.final)));
+}
+
+/** An index of candidates by the values of the template's indexed attributes. */
+export class MemberIndex<T> {
+  private readonly byValue = new Map<string, Array<MemberCandidate<T>>>();
+
+  constructor(private readonly template: MemberTemplate) {}
+
+  get indexable(): boolean {
+    return this.template.indexedAttributes.length > 0;
+  }
+
+  add(candidate: MemberCandidate<T>): void {
+    const keys = new Set<string>();
+    for (const attribute of this.template.indexedAttributes) for (const value of candidate.attributes.get(attribute) ?? []) keys.add(value);
+    for (const key of keys) {
+      const list = this.byValue.get(key);
+      if (list) list.push(candidate);
+      else this.byValue.set(key, [candidate]);
+    }
+  }
+
+  /** Everything the template with {member} = `member` matches among the indexed candidates. */
+  resolve(member: string): T[] {
+    const key = member.toLowerCase();
+    return (this.byValue.get(key) ?? []).filter((candidate) => matchesFilter(this.template.tree, candidate.attributes, key)).map((candidate) => candidate.target);
+  }
+}
+
+export function attributeBag(names: string[], valuesOf: (name: string) => string[]): AttributeBag {
+  const bag: AttributeBag = new Map();
+  for (const name of names) {
+    const values = valuesOf(name);
+    if (values.length > 0) bag.set(name, values.map((value) => value.toLowerCase()));
+  }
+  return bag;
+}

@@ -1,0 +1,143 @@
+/**
+ * Reads the directory into a DirectorySnapshot: users and groups page by page (RFC 2696, never one unpaged
+ * search), members resolved against what was read, scope computed from the group selection.
+ * Any failure throws: a partial read must never reach the planner, which would take the missing users as
+ * deleted.
+ */
+import type { DirectorySettings } from '../config/schema.js';
+import { openBoundSession } from '../ldap/connect.js';
+import { readAllValues } from '../ldap/range.js';
+import { detectBaseDn } from '../ldap/rootdse.js';
+import type { LdapEntry } from '../ldap/entry.js';
+import type { LdapSession } from '../ldap/session.js';
+import { dnKey, parseDn } from '../rfc/dn.js';
+import { parseFilter, serializeFilter } from '../rfc/filter.js';
+import { BINARY_ATTRIBUTES, DISABLED_ATTRIBUTES, STABLE_ID_ATTRIBUTES, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
+import { attributeBag, compileMemberTemplate, type MemberTemplate } from './member-filter.js';
+import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
+import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
+import { WarningCollector } from './warnings.js';
+
+export interface ReadOptions {
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+interface ReadContext {
+  settings: DirectorySettings;
+  session: LdapSession;
+  baseDn: string;
+  template: MemberTemplate | undefined;
+  warnings: WarningCollector;
+  statistics: DirectorySnapshot['statistics'];
+  onProgress: (progress: ReadProgress) => void;
+}
+
+const ANY_OBJECT = '(objectClass=*)';
+
+export async function readDirectory(settings: DirectorySettings, options: ReadOptions = {}): Promise<DirectorySnapshot> {
+  const started = performance.now();
+  const session = await openBoundSession(settings.connection);
+  try {
+    const baseDn = settings.connection.baseDn || (await detectBaseDn(session));
+    const template = settings.groups.memberSearchFilter ? compileMemberTemplate(settings.groups.memberSearchFilter) : undefined;
+    const context: ReadContext = {
+      settings,
+      session,
+      baseDn,
+      template,
+      warnings: new WarningCollector(),
+      statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
+      onProgress: options.onProgress ?? (() => {}),
+    };
+    const users = await readUsers(context);
+    const groups = settings.groups.filter ? await readGroups(context) : [];
+    context.onProgress({ phase: 'members', entries: groups.length });
+    const resolved = await resolveMembership({ users, groups, settings, template, session, baseDn, warnings: context.warnings });
+    context.statistics.durationMs = Math.round(performance.now() - started);
+    return { baseDn, server: session.server, ...resolved, warnings: context.warnings.list(), statistics: context.statistics };
+  } finally {
+    await session.close();
+  }
+}
+
+function canonicalFilter(filter: string | undefined): string {
+  return serializeFilter(parseFilter(filter ?? ANY_OBJECT));
+}
+
+async function* searchAll(context: ReadContext, filter: string, attributes: string[], purpose: string): AsyncGenerator<LdapEntry> {
+  const pages = context.session.searchPages({
+    base: context.baseDn,
+    filter,
+    attributes: [...new Set(attributes)],
+    binaryAttributes: BINARY_ATTRIBUTES,
+    pageSize: context.settings.connection.pageSize,
+    purpose,
+  });
+  for await (const page of pages) {
+    context.statistics.pages++;
+    context.statistics.references += page.references.length;
+    yield* page.entries;
+  }
+}
+
+async function readUsers(context: ReadContext): Promise<ReadUser[]> {
+  const { users: settings } = context.settings;
+  const templateAttributes = context.template?.attributes ?? [];
+  const attributes = [settings.userName, settings.fullName, settings.emailAddresses, ...STABLE_ID_ATTRIBUTES, ...DISABLED_ATTRIBUTES, ...templateAttributes].filter(
+    (name): name is string => name !== undefined,
+  );
+  const users: ReadUser[] = [];
+  for await (const entry of searchAll(context, canonicalFilter(settings.filter), attributes, `search of users under ${context.baseDn}`)) {
+    context.statistics.userEntries++;
+    if (context.statistics.userEntries % 5000 === 0) context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
+    const key = dnKey(entry.dn);
+    const userName = userNameFrom(entry.first(settings.userName), settings.localPartOnly);
+    if (userName === '') {
+      context.warnings.add('no-user-name', `entry ${entry.dn} has no ${settings.userName} value and was skipped`);
+      continue;
+    }
+    const email = emailAddressesFrom(settings.emailAddresses ? entry.values(settings.emailAddresses) : []);
+    for (const rejected of email.rejected) context.warnings.add('invalid-address', `user '${userName}': "${rejected}" is not a valid e-mail address and was ignored`);
+    users.push({
+      dn: entry.dn,
+      dnKey: key,
+      stableId: stableIdOf(entry, key),
+      userName,
+      fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
+      emailAddresses: email.addresses,
+      disabled: isDisabledEntry(entry),
+      groups: [],
+      templateAttributes: attributeBag(templateAttributes, (name) => entry.values(name)),
+    });
+  }
+  context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
+  return users;
+}
+
+async function readGroups(context: ReadContext): Promise<RawGroup[]> {
+  const settings = context.settings.groups;
+  const templateAttributes = context.template?.attributes ?? [];
+  const attributes = [settings.name, settings.description, settings.members, ...templateAttributes].filter((name): name is string => name !== undefined);
+  const groups: RawGroup[] = [];
+  for await (const entry of searchAll(context, canonicalFilter(settings.filter), attributes, `search of groups under ${context.baseDn}`)) {
+    context.statistics.groupEntries++;
+    groups.push({
+      dn: entry.dn,
+      dnKey: dnKey(entry.dn),
+      name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
+      description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
+      members: await readAllValues(context.session, entry, settings.members),
+      templateAttributes: attributeBag(templateAttributes, (name) => entry.values(name)),
+    });
+  }
+  context.onProgress({ phase: 'groups', entries: context.statistics.groupEntries });
+  return groups;
+}
+
+function firstRdnValue(dn: string): string {
+  try {
+    return parseDn(dn)[0]?.[0]?.value ?? dn;
+  } catch {
+    return dn;
+  }
+}

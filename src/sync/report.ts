@@ -1,0 +1,82 @@
+/** The JSON document of DESIGN §4 for "Test settings" and "Synchronize now", and its human rendering. */
+import type { DirectorySnapshot } from '../directory/snapshot.js';
+import type { SyncPlan, UserChanges } from './plan.js';
+
+export interface SyncReport {
+  committed: boolean;
+  runId?: number;
+  users: {
+    created: Array<{ userName: string; fullName: string; emailAddresses: string[]; dn: string | null; disabled: boolean }>;
+    updated: Array<{ userName: string; changes: UserChanges }>;
+    deleted: Array<{ userName: string; reason: string }>;
+    outOfScope: Array<{ userName: string; reason: string }>;
+    unchanged: number;
+  };
+  groups: Array<{ name: string; dn: string; members: number; selected: boolean; description?: string }>;
+  warnings: string[];
+  directory: { server: string; baseDn: string; userEntries: number; groupEntries: number; pages: number; readMs: number };
+}
+
+export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committed: boolean, runId?: number): SyncReport {
+  return {
+    committed,
+    ...(runId !== undefined ? { runId } : {}),
+    users: {
+      created: plan.created.map(({ user }) => ({ userName: user.userName, fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn, disabled: user.disabled })),
+      updated: plan.updated,
+      deleted: plan.deleted,
+      outOfScope: plan.outOfScope,
+      unchanged: plan.unchanged,
+    },
+    groups: snapshot.groups.map((group) => ({
+      name: group.name,
+      dn: group.dn,
+      members: group.usersInScope ?? group.directUsers + group.directGroups,
+      selected: group.selected,
+      ...(group.description ? { description: group.description } : {}),
+    })),
+    warnings: plan.warnings,
+    directory: {
+      server: snapshot.server,
+      baseDn: snapshot.baseDn,
+      userEntries: snapshot.statistics.userEntries,
+      groupEntries: snapshot.statistics.groupEntries,
+      pages: snapshot.statistics.pages,
+      readMs: snapshot.statistics.durationMs,
+    },
+  };
+}
+
+function table(rows: string[][]): string[] {
+  if (rows.length === 0) return [];
+  const widths = rows[0]!.map((_, column) => Math.min(60, Math.max(...rows.map((row) => row[column]!.length))));
+  return rows.map((row) => '  ' + row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+}
+
+function describeChange(changes: UserChanges): string {
+  return Object.entries(changes)
+    .map(([field, change]) => `${field}: ${JSON.stringify((change as { from: unknown }).from)} -> ${JSON.stringify((change as { to: unknown }).to)}`)
+    .join('; ');
+}
+
+/** A readable summary: counts first, then one table per kind of change, then the warnings. */
+export function formatReport(report: SyncReport, limit = 200): string {
+  const { users } = report;
+  const lines = [
+    `${report.committed ? 'Synchronized (committed)' : 'Test settings (nothing committed)'}: ${report.directory.server}, base ${report.directory.baseDn}`,
+    `Read ${report.directory.userEntries} user entries and ${report.directory.groupEntries} group entries in ${report.directory.pages} pages (${report.directory.readMs} ms).`,
+    `Users: ${users.created.length} created, ${users.updated.length} updated, ${users.deleted.length} deleted, ${users.outOfScope.length} out of scope (kept), ${users.unchanged} unchanged.`,
+  ];
+  const section = (title: string, rows: string[][]) => {
+    if (rows.length === 0) return;
+    lines.push('', `${title}:`, ...table(rows.slice(0, limit)));
+    if (rows.length > limit) lines.push(`  ... and ${rows.length - limit} more (use --json for all)`);
+  };
+  section('Created', users.created.map((user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.disabled ? 'disabled' : '']));
+  section('Updated', users.updated.map((user) => [user.userName, describeChange(user.changes)]));
+  section('Deleted', users.deleted.map((user) => [user.userName, user.reason]));
+  section('Out of scope (kept; options.deleteUsers is off)', users.outOfScope.map((user) => [user.userName, user.reason]));
+  section('Groups', report.groups.filter((group) => group.selected || report.groups.length <= 50).map((group) => [group.name, `${group.members} members`, group.selected ? 'selected' : '']));
+  if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((warning) => `  - ${warning}`));
+  return lines.join('\n') + '\n';
+}
