@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { emailAddressesFrom, guidToString, isDisabledEntry, stableIdOf, userNameFrom } from '../../src/directory/attributes.js';
+import { LdapEntry } from '../../src/ldap/entry.js';
+
+describe('user attributes', () => {
+  it('splits comma-separated values, drops invalid addresses and case-insensitive duplicates', () => {
+    const result = emailAddressesFrom(['bob@example.com, b.builder@example.com', 'BOB@example.com', 'not-an-address', '']);
+    assert.deepEqual(result.addresses, ['bob@example.com', 'b.builder@example.com']);
+    assert.deepEqual(result.rejected, ['not-an-address']);
+  });
+
+  it('keeps only smtp proxyAddresses, the upper-case SMTP primary first', () => {
+    const result = emailAddressesFrom(['smtp:second@corp.example', 'X500:/o=Corp/cn=a', 'SMTP:Primary@corp.example', 'sip:a@corp.example', 'smtp:primary@corp.example']);
+    assert.deepEqual(result.addresses, ['Primary@corp.example', 'second@corp.example']);
+    assert.deepEqual(result.rejected, []);
+  });
+
+  it('formats objectGUID in AD byte order', () => {
+    const bytes = Buffer.from('e004253f894fd3119a0c0305e82c3301', 'hex');
+    assert.equal(guidToString(bytes), '3f2504e0-4f89-11d3-9a0c-0305e82c3301');
+  });
+
+  it('prefers objectGUID, then entryUUID, and falls back to the DN', () => {
+    assert.equal(stableIdOf(new LdapEntry('cn=a', { entryUUID: 'ABC-1' }), 'cn=a'), 'entryUUID:abc-1');
+    assert.equal(stableIdOf(new LdapEntry('cn=a', {}), 'cn=a'), 'dn:cn=a');
+    assert.equal(stableIdOf(new LdapEntry('cn=a', { objectGUID: Buffer.alloc(16, 1), entryUUID: 'x' }), 'cn=a'), 'objectGUID:01010101-0101-0101-0101-010101010101');
+  });
+
+  it('flags disabled accounts from AD, 389-DS and ppolicy attributes', () => {
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { userAccountControl: '514' })), true);
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { userAccountControl: '66048' })), false);
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { nsAccountLock: 'TRUE' })), true);
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { pwdAccountLockedTime: '20260101000000Z' })), true);
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { pwdAccountLockedTime: [] })), false);
+  });
+
+  it('cuts user names to their local part only when asked', () => {
+    assert.equal(userNameFrom(' alice@example.com ', true), 'alice');
+    assert.equal(userNameFrom('alice@example.com', false), 'alice@example.com');
+    assert.equal(userNameFrom(undefined, true), '');
+  });
+});
