@@ -19,7 +19,7 @@ export function registerDirectoryCommands(program: Command): void {
       const snapshot = await readDirectory(settings, { onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`) });
       progress.done();
       const report = buildReport(snapshot, planSync(snapshot, [], settings), false);
-      if (options.json) printJson(report);
+      if (options.json) await printJson(report);
       else process.stdout.write(formatReport(report));
     });
 }

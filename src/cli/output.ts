@@ -1,11 +1,12 @@
 import { RosterError, exitCodeFor } from '../errors.js';
+import { writeJson } from './json-stream.js';
 
 export interface Output {
   json: boolean;
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+export function printJson(value: unknown): Promise<void> {
+  return writeJson(value, process.stdout);
 }
 
 /** Prints an error on stderr (never stdout, which --json reserves for the document) and returns the exit code. */

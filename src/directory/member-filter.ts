@@ -122,7 +122,10 @@ export class MemberIndex<T> {
   }
 }
 
+const EMPTY_BAG: AttributeBag = new Map();
+
 export function attributeBag(names: string[], valuesOf: (name: string) => string[]): AttributeBag {
+  if (names.length === 0) return EMPTY_BAG;
   const bag: AttributeBag = new Map();
   for (const name of names) {
     const values = valuesOf(name);

@@ -12,7 +12,8 @@ import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import type { WarningCollector } from './warnings.js';
 
 export interface ReadUser extends DirectoryUser {
-  templateAttributes: AttributeBag;
+  /** Only needed to resolve members; released once they are resolved. */
+  templateAttributes: AttributeBag | undefined;
 }
 
 export interface RawGroup {
@@ -82,7 +83,7 @@ async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): 
   }
   if (template.indexedAttributes.length > 0) {
     const index = new MemberIndex<Target>(template);
-    for (const target of byDn.values()) index.add({ target, attributes: target.kind === 'user' ? target.user.templateAttributes : target.group.templateAttributes });
+    for (const target of byDn.values()) index.add({ target, attributes: (target.kind === 'user' ? target.user.templateAttributes : target.group.templateAttributes) ?? new Map() });
     return (member) => index.resolve(member);
   }
   return serverLookup(input, byDn);
@@ -146,7 +147,8 @@ function scope(input: MembershipInput, resolved: Map<RawGroup, ResolvedGroup>): 
   }));
   const inScopeSet = new Set(inScope);
   const outsideSelection = input.users.filter((user) => !inScopeSet.has(user)).map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
-  return { users: users.map(({ templateAttributes: _unused, ...user }) => user), outsideSelection, groups, ambiguousUserNames };
+  for (const user of input.users) user.templateAttributes = undefined;
+  return { users, outsideSelection, groups, ambiguousUserNames };
 }
 
 /** Users reachable from a group through nested groups; each group is visited once, so cycles end. */

@@ -49,18 +49,27 @@ export class LdapSession {
     }
   }
 
-  /** A paged search (RFC 2696), one page at a time, so memory holds one page of raw entries at most. */
+  /**
+   * A paged search (RFC 2696), one page at a time. The next page is requested as soon as one arrives, so the
+   * server prepares it while the caller processes the current one; memory holds two pages at most.
+   */
   async *searchPages(request: SearchRequest): AsyncGenerator<SearchPage> {
+    const pages = this.client.searchPaginated(request.base, {
+      scope: request.scope ?? 'sub',
+      filter: request.filter,
+      attributes: request.attributes,
+      explicitBufferAttributes: request.binaryAttributes ?? [],
+      paged: { pageSize: request.pageSize ?? 500 },
+    });
+    let pending = pages.next();
     try {
-      const pages = this.client.searchPaginated(request.base, {
-        scope: request.scope ?? 'sub',
-        filter: request.filter,
-        attributes: request.attributes,
-        explicitBufferAttributes: request.binaryAttributes ?? [],
-        paged: { pageSize: request.pageSize ?? 500 },
-      });
-      for await (const page of pages) {
-        yield { entries: page.searchEntries.map((entry: Entry) => LdapEntry.fromLdapts(entry)), references: page.searchReferences };
+      for (;;) {
+        const result = await pending;
+        if (result.done) return;
+        pending = pages.next();
+        // A caller that stops early never awaits the prefetched page; its failure must not go unhandled.
+        pending.catch(() => {});
+        yield { entries: result.value.searchEntries.map((entry: Entry) => LdapEntry.fromLdapts(entry)), references: result.value.searchReferences };
       }
     } catch (error) {
       throw toRosterError(error, request.purpose, this.server);

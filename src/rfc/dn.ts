@@ -49,18 +49,26 @@ function readValue(text: string, start: number): { value: string; end: number } 
     if (hex.length === 0 || hex.length % 2 !== 0) throw new DnSyntaxError(`"${text}" is not a DN: bad hex value`);
     return { value: '#' + hex.toLowerCase(), end: skipTrailingSpace(text, end) };
   }
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
+  // Plain characters are copied as they are; runs of \XX escapes are decoded together, since one UTF-8
+  // character may span several of them (\C3\AB = ë).
+  let value = '';
+  let escapedBytes: number[] = [];
   let trailingSpaces = 0;
-  while (i < text.length && !',;+'.includes(text[i]!)) {
+  const flushBytes = () => {
+    if (escapedBytes.length > 0) value += Buffer.from(escapedBytes).toString('utf8');
+    escapedBytes = [];
+  };
+  while (i < text.length) {
     const char = text[i]!;
+    if (char === ',' || char === ';' || char === '+') break;
     if (char === '\\') {
       const next = text.slice(i + 1, i + 3);
       if (/^[0-9A-Fa-f]{2}$/.test(next)) {
-        bytes.push(parseInt(next, 16));
+        escapedBytes.push(parseInt(next, 16));
         i += 3;
       } else if (i + 1 < text.length) {
-        bytes.push(...encoder.encode(text[i + 1]!));
+        flushBytes();
+        value += text[i + 1];
         i += 2;
       } else {
         throw new DnSyntaxError(`"${text}" is not a DN: it ends with a lone backslash`);
@@ -68,12 +76,13 @@ function readValue(text: string, start: number): { value: string; end: number } 
       trailingSpaces = 0;
       continue;
     }
+    flushBytes();
     trailingSpaces = char === ' ' ? trailingSpaces + 1 : 0;
-    const codePoint = text.codePointAt(i)!;
-    bytes.push(...encoder.encode(String.fromCodePoint(codePoint)));
-    i += codePoint > 0xffff ? 2 : 1;
+    value += char;
+    i++;
   }
-  const value = new TextDecoder().decode(new Uint8Array(bytes.slice(0, bytes.length - trailingSpaces)));
+  flushBytes();
+  if (trailingSpaces > 0) value = value.slice(0, value.length - trailingSpaces);
   return { value, end: i };
 }
 

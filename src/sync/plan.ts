@@ -24,10 +24,6 @@ export interface UserChanges {
   stableId?: FieldChange<string | null>;
 }
 
-export interface PlannedCreate {
-  user: User;
-}
-
 export interface PlannedUpdate {
   /** The user's name before the update (the key to find it). */
   userName: string;
@@ -40,7 +36,8 @@ export interface PlannedRemoval {
 }
 
 export interface SyncPlan {
-  created: PlannedCreate[];
+  /** New users, complete with the default privileges they will get. */
+  created: User[];
   updated: PlannedUpdate[];
   /** Users that left the scope and are deleted (options.deleteUsers on). */
   deleted: PlannedRemoval[];
@@ -139,7 +136,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<User>
       plan.warnings.push(`directory user '${entry.userName}' (${entry.dn}) has the name of another directory user that is still in scope; it was not created`);
       continue;
     }
-    plan.created.push({ user: newUser(entry, settings) });
+    plan.created.push(newUser(entry, settings));
   }
   planRemovals(plan, index, matched, snapshot, settings);
   planUpdates(plan, pendingUpdates, index, matched);

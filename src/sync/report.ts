@@ -1,12 +1,14 @@
 /** The JSON document of DESIGN §4 for "Test settings" and "Synchronize now", and its human rendering. */
 import type { DirectorySnapshot } from '../directory/snapshot.js';
+import type { User } from '../model.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 
 export interface SyncReport {
   committed: boolean;
   runId?: number;
   users: {
-    created: Array<{ userName: string; fullName: string; emailAddresses: string[]; dn: string | null; disabled: boolean }>;
+    /** The users as they will be created (DESIGN §4's fields, plus source, privileges and the rest of User). */
+    created: User[];
     updated: Array<{ userName: string; changes: UserChanges }>;
     deleted: Array<{ userName: string; reason: string }>;
     outOfScope: Array<{ userName: string; reason: string }>;
@@ -22,7 +24,7 @@ export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committ
     committed,
     ...(runId !== undefined ? { runId } : {}),
     users: {
-      created: plan.created.map(({ user }) => ({ userName: user.userName, fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn, disabled: user.disabled })),
+      created: plan.created,
       updated: plan.updated,
       deleted: plan.deleted,
       outOfScope: plan.outOfScope,

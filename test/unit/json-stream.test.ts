@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { writeJson } from '../../src/cli/json-stream.js';
+
+describe('streamed JSON output', () => {
+  it('writes exactly what JSON.stringify(value, null, 2) would', async () => {
+    const value = { committed: false, users: { created: Array.from({ length: 3000 }, (_, i) => ({ userName: `u${i}`, emailAddresses: [`u${i}@x`], dn: null, skip: undefined })), updated: [], unchanged: 0 }, warnings: ['a "quoted" one'], nested: { empty: {}, text: 'Zoë\n' } };
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => (text += chunk));
+    await writeJson(value, out);
+    assert.equal(text, JSON.stringify(value, null, 2) + '\n');
+  });
+});
