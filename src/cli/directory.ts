@@ -1,25 +1,130 @@
 import type { Command } from 'commander';
-import { loadSettingsFile } from '../config/load.js';
-import { readDirectory } from '../directory/read.js';
-import { planSync } from '../sync/plan.js';
-import { buildReport, formatReport } from '../sync/report.js';
+import { loadSettingsFile, parseSettingsText, validateSettings } from '../config/load.js';
+import type { DirectorySettings } from '../config/schema.js';
+import { RosterError } from '../errors.js';
+import { listRuns, findRun } from '../store/runs.js';
+import { loadDirectorySettings, redactSettings, saveDirectorySettings } from '../store/settings.js';
+import type { Store } from '../store/store.js';
+import { previewSync, runSync } from '../sync/run.js';
+import { formatReport, type SyncReport } from '../sync/report.js';
+import { readFileSync } from 'node:fs';
+import type { ReadProgress } from '../directory/snapshot.js';
+import { storeExists, withStore } from './context.js';
 import { printJson, progressReporter } from './output.js';
+import { formatRuns, formatRun } from './runs-format.js';
+
+async function storedSettings(store: Store): Promise<DirectorySettings> {
+  const settings = await loadDirectorySettings(store.db, store.secrets);
+  if (!settings) throw new RosterError('DIRECTORY_NOT_CONFIGURED', 'No directory settings are stored yet; store them with `roster directory set FILE`.');
+  return settings;
+}
+
+async function printReport(report: SyncReport, json: boolean | undefined): Promise<void> {
+  if (json) await printJson(report);
+  else process.stdout.write(formatReport(report));
+}
+
+/** Reads a settings file; a missing password keeps the stored one, as the console's write-only field does. */
+async function settingsForStore(store: Store, file: string): Promise<DirectorySettings> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RosterError('INPUT_INVALID', `Cannot read the settings file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  const input = parseSettingsText(text, file) as { connection?: { password?: unknown } } | null;
+  if (input && typeof input === 'object' && input.connection && typeof input.connection === 'object' && input.connection.password === undefined) {
+    const current = await loadDirectorySettings(store.db, store.secrets).catch(() => undefined);
+    if (current) input.connection.password = current.connection.password;
+  }
+  return validateSettings(input);
+}
 
 export function registerDirectoryCommands(program: Command): void {
   const directory = program.command('directory').description('directory service settings, Test settings and Synchronize now');
 
   directory
+    .command('set')
+    .description('validate and store the directory settings (YAML or JSON); every invalid field is reported')
+    .argument('<file>', 'settings file; without connection.password the stored password is kept')
+    .action(async (file: string, _options: unknown, command: Command) => {
+      await withStore(command, async (store) => {
+        const settings = await settingsForStore(store, file);
+        await saveDirectorySettings(store.db, store.secrets, settings);
+        process.stderr.write(`Directory settings stored (server ${settings.connection.server}, protocol ${settings.connection.protocol}).\n`);
+      });
+    });
+
+  directory
+    .command('show')
+    .description('show the stored settings; the password is never shown')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await withStore(command, async (store) => {
+        const redacted = redactSettings(await storedSettings(store));
+        if (options.json) await printJson(redacted);
+        else process.stdout.write((await import('yaml')).stringify(redacted));
+      });
+    });
+
+  directory
     .command('test')
     .description('"Test settings": read the directory and show what a synchronization would change; commits nothing')
-    .argument('[file]', 'settings file (YAML or JSON) to test without storing it')
+    .argument('[file]', 'settings file (YAML or JSON) to test without storing it; default: the stored settings')
     .option('--json', 'print the report as one JSON document')
-    .action(async (file: string | undefined, options: { json?: boolean }) => {
-      const settings = loadSettingsFile(file!);
+    .action(async (file: string | undefined, options: { json?: boolean }, command: Command) => {
       const progress = progressReporter();
-      const snapshot = await readDirectory(settings, { onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`) });
+      const onProgress = (p: ReadProgress) => progress(`reading ${p.phase}: ${p.entries} entries`);
+      const report =
+        file && !storeExists(command)
+          ? await previewSync(undefined, loadSettingsFile(file), onProgress)
+          : await withStore(command, async (store) => previewSync(store, file ? loadSettingsFile(file) : await storedSettings(store), onProgress));
       progress.done();
-      const report = buildReport(snapshot, planSync(snapshot, [], settings), false);
-      if (options.json) await printJson(report);
-      else process.stdout.write(formatReport(report));
+      await printReport(report, options.json);
+    });
+
+  directory
+    .command('sync')
+    .description('"Synchronize now" with the stored settings: commit the changes in one transaction')
+    .option('--json', 'print the report as one JSON document')
+    .option('--allow-mass-delete', 'pass the deletion threshold (options.maxDeletions) for this run only')
+    .action(async (options: { json?: boolean; allowMassDelete?: boolean }, command: Command) => {
+      const progress = progressReporter();
+      const failpoint = process.env.ROSTER_FAILPOINT;
+      const report = await withStore(command, async (store) =>
+        runSync(store, await storedSettings(store), {
+          trigger: 'cli',
+          allowMassDelete: options.allowMassDelete,
+          onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
+          afterBatch: (done, total) => {
+            progress(`creating users: ${done}/${total}`);
+            // Test-only: simulate a crash in the middle of the write transaction.
+            if (failpoint === 'kill-after-first-batch') process.kill(process.pid, 'SIGKILL');
+          },
+        }),
+      );
+      progress.done();
+      await printReport(report, options.json);
+    });
+
+  directory
+    .command('runs')
+    .description('list the synchronization runs, or show one with its per-user changes')
+    .argument('[id]', 'run id')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, options: { json?: boolean }, command: Command) => {
+      await withStore(command, async (store) => {
+        if (id === undefined) {
+          const runs = await listRuns(store.db);
+          if (options.json) await printJson(runs);
+          else process.stdout.write(formatRuns(runs));
+          return;
+        }
+        if (!/^\d+$/.test(id)) throw new RosterError('INPUT_INVALID', `run id "${id}" is not a number`);
+        const run = await findRun(store.db, Number(id));
+        if (!run) throw new RosterError('NOT_FOUND', `There is no run ${id}.`);
+        if (options.json) await printJson(run);
+        else process.stdout.write(formatRun(run));
+      });
     });
 }

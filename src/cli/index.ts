@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { RosterError } from '../errors.js';
 import { registerDirectoryCommands } from './directory.js';
+import { registerUserCommands } from './users.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerDirectoryCommands(program);
+  registerUserCommands(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }

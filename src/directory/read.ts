@@ -106,7 +106,7 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
       fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
       emailAddresses: email.addresses,
       disabled: isDisabledEntry(entry),
-      groups: [],
+      groupKeys: [],
       templateAttributes: attributeBag(templateAttributes, (name) => entry.values(name)),
     });
   }

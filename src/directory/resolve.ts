@@ -66,7 +66,7 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
         else if (target.group !== group) entry.groups.add(target.group);
       }
     }
-    for (const user of entry.users) user.groups.push(group.name);
+    for (const user of entry.users) user.groupKeys.push(group.dnKey);
     resolved.set(group, entry);
   }
   return scope(input, resolved);

@@ -9,8 +9,8 @@ export interface DirectoryUser {
   fullName: string;
   emailAddresses: string[];
   disabled: boolean;
-  /** Names of the groups read that list this user directly. */
-  groups: string[];
+  /** Normalized DNs of the groups read that list this user directly. */
+  groupKeys: string[];
 }
 
 export interface DirectoryGroup {

@@ -221,3 +221,11 @@ export async function stopAllDirectories(): Promise<void> {
 process.once('exit', () => {
   for (const cleanup of cleanups) void cleanup();
 });
+
+/** A client bound as the directory's root DN, for tests that change the directory. */
+export async function adminClient(directory: TestDirectory): Promise<import('ldapts').Client> {
+  const { Client } = await import('ldapts');
+  const client = new Client({ url: `ldap://127.0.0.1:${directory.port}`, strictDN: false });
+  await client.bind(directory.adminDn, directory.adminPassword);
+  return client;
+}

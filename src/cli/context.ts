@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Store } from '../store/store.js';
+
+export interface GlobalOptions {
+  data: string;
+  databaseUrl?: string;
+}
+
+export function globalOptions(command: Command): GlobalOptions {
+  return command.optsWithGlobals<GlobalOptions>();
+}
+
+/** Opens the store for one command and always closes it. */
+export async function withStore<T>(command: Command, work: (store: Store) => Promise<T>): Promise<T> {
+  const options = globalOptions(command);
+  const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Reads a secret from standard input, without its final line break. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Whether a database exists already: "Test settings" with a file must not create one. */
+export function storeExists(command: Command): boolean {
+  const options = globalOptions(command);
+  return options.databaseUrl !== undefined || existsSync(join(options.data, 'roster.db'));
+}

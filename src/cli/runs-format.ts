@@ -1,0 +1,19 @@
+import type { RunChange, RunRecord } from '../store/runs.js';
+
+export function formatRuns(runs: RunRecord[]): string {
+  if (runs.length === 0) return 'No synchronization has run yet.\n';
+  const lines = runs.map((run) => {
+    const counts = `${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted, ${run.counts.unchanged} unchanged`;
+    const outcome = run.error ? `${run.status}: ${run.error.code}` : run.status;
+    return `#${run.id}  ${run.startedAt}  ${run.trigger.padEnd(10)}  ${outcome.padEnd(28)}  ${counts}  (${run.durationMs} ms)`;
+  });
+  return lines.join('\n') + '\n';
+}
+
+export function formatRun(run: RunRecord & { changes: RunChange[] }): string {
+  const lines = [formatRuns([run]).trimEnd()];
+  if (run.error) lines.push(`  ${run.error.message}`);
+  for (const change of run.changes) lines.push(`  ${change.action.padEnd(8)} ${change.userName}  ${JSON.stringify(change.detail)}`);
+  for (const warning of run.warnings) lines.push(`  warning: ${warning}`);
+  return lines.join('\n') + '\n';
+}

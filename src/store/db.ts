@@ -1,0 +1,51 @@
+/** The Kysely factory: embedded SQLite in the data directory by default, PostgreSQL with a URL. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { RosterError } from '../errors.js';
+import { migrations } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  dataDir: string;
+  databaseUrl?: string;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// PostgreSQL's BIGINT (lock expiry) arrives as a string by default; these values fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+  const dialect: Dialect = options.databaseUrl ? 'postgres' : 'sqlite';
+  let db: Kysely<Database>;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const sqlite = new SqliteDatabase(join(options.dataDir, 'roster.db'));
+    // WAL: readers never block the sync's write transaction; a killed process leaves the last commit intact.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 10000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  // Kysely looks for its migration tables in every schema; name ours, or a second Roster schema in the same
+  // PostgreSQL database would think it was migrated already.
+  const migrationTableSchema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+  const { error } = await new Migrator({ db, provider: migrations(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    throw new RosterError('INTERNAL', `The database could not be migrated: ${(error as Error).message}`, { cause: error });
+  }
+  return { db, dialect, close: () => db.destroy() };
+}

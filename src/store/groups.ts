@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { DirectoryGroup, DirectoryUser } from '../directory/snapshot.js';
+import { userNameKey } from '../model.js';
+import type { Executor } from './users.js';
+
+const BATCH = 500;
+const FINGERPRINT_KEY = 'groups-fingerprint';
+
+/** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */
+export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser[]): string {
+  const hash = createHash('sha256');
+  for (const group of groups) hash.update(`${group.dnKey}\u0000${group.name}\u0000${group.description}\u0000${group.selected}\u0000${group.directUsers}\u0000${group.directGroups}\n`);
+  for (const user of users) hash.update(`${userNameKey(user.userName)}\u0000${user.groupKeys.join('\u0000')}\n`);
+  return hash.digest('hex');
+}
+
+/** Replaces the groups and memberships "as last read", unless the fingerprint says nothing changed. */
+export async function replaceGroups(db: Executor, groups: DirectoryGroup[], users: DirectoryUser[]): Promise<boolean> {
+  const fingerprint = groupsFingerprint(groups, users);
+  const stored = await db.selectFrom('settings').select('value').where('key', '=', FINGERPRINT_KEY).executeTakeFirst();
+  if (stored?.value === fingerprint) return false;
+  await db.deleteFrom('group_members').execute();
+  await db.deleteFrom('groups').execute();
+  for (let start = 0; start < groups.length; start += BATCH) {
+    await db
+      .insertInto('groups')
+      .values(groups.slice(start, start + BATCH).map((group) => ({ dn_key: group.dnKey, dn: group.dn, name: group.name, description: group.description, selected: group.selected ? 1 : 0, direct_users: group.directUsers, direct_groups: group.directGroups })))
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+  }
+  const memberships = users.flatMap((user) => [...new Set(user.groupKeys)].map((key) => ({ group_dn_key: key, user_name_key: userNameKey(user.userName) })));
+  for (let start = 0; start < memberships.length; start += BATCH) {
+    await db.insertInto('group_members').values(memberships.slice(start, start + BATCH)).onConflict((conflict) => conflict.doNothing()).execute();
+  }
+  const now = new Date().toISOString();
+  await db
+    .insertInto('settings')
+    .values({ key: FINGERPRINT_KEY, value: fingerprint, updated_at: now })
+    .onConflict((conflict) => conflict.column('key').doUpdateSet({ value: fingerprint, updated_at: now }))
+    .execute();
+  return true;
+}
+
+export async function listGroups(db: Executor): Promise<Array<{ dn: string; name: string; description: string; selected: boolean; members: number }>> {
+  const rows = await db.selectFrom('groups').selectAll().orderBy('name').execute();
+  return rows.map((row) => ({ dn: row.dn, name: row.name, description: row.description, selected: row.selected === 1, members: row.direct_users + row.direct_groups }));
+}

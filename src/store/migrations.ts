@@ -1,0 +1,89 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from './db.js';
+
+/** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
+export function migrations(dialect: Dialect): MigrationProvider {
+  const identity = dialect === 'postgres' ? 'serial' : 'integer';
+  const all: Record<string, Migration> = {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('user_name', 'text', (column) => column.notNull())
+          .addColumn('user_name_key', 'text', (column) => column.notNull().unique())
+          .addColumn('full_name', 'text', (column) => column.notNull().defaultTo(''))
+          .addColumn('email_addresses', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('authentication', 'text', (column) => column.notNull())
+          .addColumn('disabled', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('privileges', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('archive_access', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('dn', 'text')
+          .addColumn('dn_key', 'text')
+          .addColumn('stable_id', 'text')
+          .addColumn('password_hash', 'text')
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema.createIndex('users_stable_id').on('users').column('stable_id').execute();
+        await db.schema.createIndex('users_dn_key').on('users').column('dn_key').execute();
+        await db.schema
+          .createTable('groups')
+          .addColumn('dn_key', 'text', (column) => column.primaryKey())
+          .addColumn('dn', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('description', 'text', (column) => column.notNull().defaultTo(''))
+          .addColumn('selected', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('direct_users', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('direct_groups', 'integer', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('group_members')
+          .addColumn('group_dn_key', 'text', (column) => column.notNull())
+          .addColumn('user_name_key', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('group_members_pk', ['group_dn_key', 'user_name_key'])
+          .execute();
+        await db.schema.createIndex('group_members_user').on('group_members').column('user_name_key').execute();
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (column) => column.primaryKey())
+          .addColumn('value', 'text', (column) => column.notNull())
+          .addColumn('updated_at', 'text', (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createTable('sync_runs')
+          .addColumn('id', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('started_at', 'text', (column) => column.notNull())
+          .addColumn('finished_at', 'text')
+          .addColumn('trigger', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('settings_fingerprint', 'text', (column) => column.notNull())
+          .addColumn('duration_ms', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('counts', 'text', (column) => column.notNull().defaultTo('{}'))
+          .addColumn('warnings', 'text', (column) => column.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema
+          .createTable('sync_run_changes')
+          .addColumn('run_id', 'integer', (column) => column.notNull())
+          .addColumn('seq', 'integer', (column) => column.notNull())
+          .addColumn('user_name', 'text', (column) => column.notNull())
+          .addColumn('action', 'text', (column) => column.notNull())
+          .addColumn('detail', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('sync_run_changes_pk', ['run_id', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('locks')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('owner', 'text', (column) => column.notNull())
+          .addColumn('host', 'text', (column) => column.notNull())
+          .addColumn('pid', 'integer', (column) => column.notNull())
+          .addColumn('expires_at', sql`bigint`, (column) => column.notNull())
+          .execute();
+      },
+    },
+  };
+  return { getMigrations: async () => all };
+}

@@ -1,0 +1,103 @@
+import type { Executor } from './users.js';
+
+export type RunStatus = 'committed' | 'refused' | 'failed';
+
+export interface RunCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  outOfScope: number;
+  unchanged: number;
+}
+
+export interface RunRecord {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  trigger: string;
+  status: RunStatus;
+  error: { code: string; message: string } | null;
+  settingsFingerprint: string;
+  durationMs: number;
+  counts: RunCounts;
+  warnings: string[];
+}
+
+export interface RunChange {
+  userName: string;
+  action: 'created' | 'updated' | 'deleted';
+  detail: unknown;
+}
+
+export interface NewRun {
+  startedAt: string;
+  trigger: string;
+  status: RunStatus;
+  error?: { code: string; message: string };
+  settingsFingerprint: string;
+  durationMs: number;
+  counts: RunCounts;
+  warnings: string[];
+}
+
+const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
+const BATCH = 500;
+
+export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] = []): Promise<number> {
+  const inserted = await db
+    .insertInto('sync_runs')
+    .values({
+      started_at: run.startedAt,
+      finished_at: new Date().toISOString(),
+      trigger: run.trigger,
+      status: run.status,
+      error_code: run.error?.code ?? null,
+      error_message: run.error?.message ?? null,
+      settings_fingerprint: run.settingsFingerprint,
+      duration_ms: Math.round(run.durationMs),
+      counts: JSON.stringify(run.counts),
+      warnings: JSON.stringify(run.warnings),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (let start = 0; start < changes.length; start += BATCH) {
+    const rows = changes.slice(start, start + BATCH).map((change, offset) => ({
+      run_id: inserted.id,
+      seq: start + offset,
+      user_name: change.userName,
+      action: change.action,
+      detail: JSON.stringify(change.detail),
+    }));
+    await db.insertInto('sync_run_changes').values(rows).execute();
+  }
+  return inserted.id;
+}
+
+type RunRow = { id: number; started_at: string; finished_at: string | null; trigger: string; status: string; error_code: string | null; error_message: string | null; settings_fingerprint: string; duration_ms: number; counts: string; warnings: string };
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    trigger: row.trigger,
+    status: row.status as RunStatus,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+    settingsFingerprint: row.settings_fingerprint,
+    durationMs: Number(row.duration_ms),
+    counts: { ...EMPTY_COUNTS, ...(JSON.parse(row.counts) as Partial<RunCounts>) },
+    warnings: JSON.parse(row.warnings) as string[],
+  };
+}
+
+export async function listRuns(db: Executor, limit = 50): Promise<RunRecord[]> {
+  const rows = await db.selectFrom('sync_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toRun);
+}
+
+export async function findRun(db: Executor, id: number): Promise<(RunRecord & { changes: RunChange[] }) | undefined> {
+  const row = await db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const changes = await db.selectFrom('sync_run_changes').select(['user_name', 'action', 'detail']).where('run_id', '=', id).orderBy('seq').execute();
+  return { ...toRun(row), changes: changes.map((change) => ({ userName: change.user_name, action: change.action as RunChange['action'], detail: JSON.parse(change.detail) as unknown })) };
+}

@@ -1,0 +1,86 @@
+/**
+ * Table types. Portable across SQLite and PostgreSQL: booleans are 0/1 integers, lists are JSON text,
+ * timestamps are ISO-8601 text, so the same queries run on both.
+ */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  user_name: string;
+  /** Lower-cased user name: unique, the key of every lookup by name. */
+  user_name_key: string;
+  full_name: string;
+  email_addresses: string;
+  source: string;
+  authentication: string;
+  disabled: number;
+  privileges: string;
+  archive_access: string;
+  dn: string | null;
+  dn_key: string | null;
+  stable_id: string | null;
+  password_hash: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupsTable {
+  dn_key: string;
+  dn: string;
+  name: string;
+  description: string;
+  selected: number;
+  direct_users: number;
+  direct_groups: number;
+}
+
+export interface GroupMembersTable {
+  group_dn_key: string;
+  user_name_key: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface SyncRunsTable {
+  id: Generated<number>;
+  started_at: string;
+  finished_at: string | null;
+  trigger: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  settings_fingerprint: string;
+  duration_ms: number;
+  counts: string;
+  warnings: string;
+}
+
+export interface SyncRunChangesTable {
+  run_id: number;
+  seq: number;
+  user_name: string;
+  action: string;
+  detail: string;
+}
+
+export interface LocksTable {
+  name: string;
+  owner: string;
+  host: string;
+  pid: number;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  settings: SettingsTable;
+  sync_runs: SyncRunsTable;
+  sync_run_changes: SyncRunChangesTable;
+  locks: LocksTable;
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { validateSettings } from '../config/load.js';
+import type { DirectorySettings } from '../config/schema.js';
+import type { SecretBox } from './secrets.js';
+import type { Executor } from './users.js';
+
+const DIRECTORY_KEY = 'directory';
+
+/** Stores validated settings; the password is sealed, never stored in clear. */
+export async function saveDirectorySettings(db: Executor, box: SecretBox, settings: DirectorySettings): Promise<void> {
+  const stored = { ...settings, connection: { ...settings.connection, password: box.seal(settings.connection.password) } };
+  const value = JSON.stringify(stored);
+  const now = new Date().toISOString();
+  await db
+    .insertInto('settings')
+    .values({ key: DIRECTORY_KEY, value, updated_at: now })
+    .onConflict((conflict) => conflict.column('key').doUpdateSet({ value, updated_at: now }))
+    .execute();
+}
+
+export async function loadDirectorySettings(db: Executor, box: SecretBox): Promise<DirectorySettings | undefined> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', DIRECTORY_KEY).executeTakeFirst();
+  if (!row) return undefined;
+  const stored = JSON.parse(row.value) as DirectorySettings;
+  return validateSettings({ ...stored, connection: { ...stored.connection, password: box.open(stored.connection.password) } });
+}
+
+/** A fingerprint of the settings (password excluded), recorded with every run to tell configurations apart. */
+export function settingsFingerprint(settings: DirectorySettings): string {
+  const { password: _password, ...connection } = settings.connection;
+  return createHash('sha256').update(JSON.stringify({ ...settings, connection })).digest('hex').slice(0, 16);
+}
+
+/** Settings as they may be shown: the password replaced by whether one is set. */
+export function redactSettings(settings: DirectorySettings): Omit<DirectorySettings, 'connection'> & { connection: Omit<DirectorySettings['connection'], 'password'> & { passwordSet: boolean } } {
+  const { password, ...connection } = settings.connection;
+  return { ...settings, connection: { ...connection, passwordSet: password.length > 0 } };
+}

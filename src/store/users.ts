@@ -1,0 +1,107 @@
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import type { ArchiveAccess, Privilege } from '../config/schema.js';
+import { userNameKey, type AuthenticationMethod, type User, type UserSource } from '../model.js';
+import { dnKey } from '../rfc/dn.js';
+import type { Database, UsersTable } from './schema.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface StoredUser extends User {
+  id: number;
+}
+
+function toUser(row: Selectable<UsersTable>): StoredUser {
+  return {
+    id: row.id,
+    userName: row.user_name,
+    fullName: row.full_name,
+    emailAddresses: JSON.parse(row.email_addresses) as string[],
+    source: row.source as UserSource,
+    authentication: row.authentication as AuthenticationMethod,
+    disabled: row.disabled === 1,
+    privileges: JSON.parse(row.privileges) as Privilege[],
+    archiveAccess: JSON.parse(row.archive_access) as ArchiveAccess[],
+    dn: row.dn,
+    stableId: row.stable_id,
+  };
+}
+
+export function userRow(user: User, now: string, passwordHash: string | null = null): Insertable<UsersTable> {
+  return {
+    user_name: user.userName,
+    user_name_key: userNameKey(user.userName),
+    full_name: user.fullName,
+    email_addresses: JSON.stringify(user.emailAddresses),
+    source: user.source,
+    authentication: user.authentication,
+    disabled: user.disabled ? 1 : 0,
+    privileges: JSON.stringify(user.privileges),
+    archive_access: JSON.stringify(user.archiveAccess),
+    dn: user.dn,
+    dn_key: user.dn ? dnKey(user.dn) : null,
+    stable_id: user.stableId,
+    password_hash: passwordHash,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+const USER_COLUMNS = ['id', 'user_name', 'user_name_key', 'full_name', 'email_addresses', 'source', 'authentication', 'disabled', 'privileges', 'archive_access', 'dn', 'dn_key', 'stable_id', 'password_hash', 'created_at', 'updated_at'] as const;
+
+export async function listUsers(db: Executor): Promise<StoredUser[]> {
+  const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
+  return rows.map(toUser);
+}
+
+export async function findUser(db: Executor, userName: string): Promise<StoredUser | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function findPasswordHash(db: Executor, userName: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('password_hash').where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
+  return row?.password_hash ?? null;
+}
+
+export async function insertUser(db: Executor, user: User, passwordHash: string | null): Promise<void> {
+  await db.insertInto('users').values(userRow(user, new Date().toISOString(), passwordHash)).execute();
+}
+
+export async function deleteUser(db: Executor, userName: string): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export interface UserPatch {
+  fullName?: string;
+  emailAddresses?: string[];
+  authentication?: AuthenticationMethod;
+  disabled?: boolean;
+  privileges?: Privilege[];
+  archiveAccess?: ArchiveAccess[];
+  dn?: string | null;
+  passwordHash?: string | null;
+}
+
+export async function updateUser(db: Executor, userName: string, patch: UserPatch): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
+      ...(patch.emailAddresses !== undefined ? { email_addresses: JSON.stringify(patch.emailAddresses) } : {}),
+      ...(patch.authentication !== undefined ? { authentication: patch.authentication } : {}),
+      ...(patch.disabled !== undefined ? { disabled: patch.disabled ? 1 : 0 } : {}),
+      ...(patch.privileges !== undefined ? { privileges: JSON.stringify(patch.privileges) } : {}),
+      ...(patch.archiveAccess !== undefined ? { archive_access: JSON.stringify(patch.archiveAccess) } : {}),
+      ...(patch.dn !== undefined ? { dn: patch.dn, dn_key: patch.dn ? dnKey(patch.dn) : null } : {}),
+      ...(patch.passwordHash !== undefined ? { password_hash: patch.passwordHash } : {}),
+      updated_at: new Date().toISOString(),
+    })
+    .where('user_name_key', '=', userNameKey(userName))
+    .execute();
+}
+
+export async function countUsersBySource(db: Executor): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('users').select(['source', db.fn.countAll<number>().as('count')]).groupBy('source').execute();
+  return Object.fromEntries(rows.map((row) => [row.source, Number(row.count)]));
+}

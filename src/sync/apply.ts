@@ -1,0 +1,64 @@
+/**
+ * Commits a plan in one transaction: deletions, updates (renames in two steps, so swapped names never collide),
+ * creations in batches, then the groups as read and the run record. A process killed at any point leaves the
+ * database as it was before the run, since nothing is committed until the end.
+ */
+import type { Transaction } from 'kysely';
+import type { DirectorySnapshot } from '../directory/snapshot.js';
+import { userNameKey } from '../model.js';
+import { dnKey } from '../rfc/dn.js';
+import { replaceGroups } from '../store/groups.js';
+import { type RunChange } from '../store/runs.js';
+import type { Database } from '../store/schema.js';
+import { userRow } from '../store/users.js';
+import type { SyncPlan, UserChanges } from './plan.js';
+
+const BATCH = 500;
+
+export interface ApplyHooks {
+  /** Called after each batch of creations: progress, and the failpoint the crash test uses. */
+  afterBatch?: (done: number, total: number) => void;
+}
+
+function changeColumns(changes: UserChanges) {
+  return {
+    ...(changes.userName ? { user_name: changes.userName.to, user_name_key: userNameKey(changes.userName.to) } : {}),
+    ...(changes.fullName ? { full_name: changes.fullName.to } : {}),
+    ...(changes.emailAddresses ? { email_addresses: JSON.stringify(changes.emailAddresses.to) } : {}),
+    ...(changes.dn ? { dn: changes.dn.to, dn_key: changes.dn.to ? dnKey(changes.dn.to) : null } : {}),
+    ...(changes.disabled ? { disabled: changes.disabled.to ? 1 : 0 } : {}),
+    ...(changes.stableId ? { stable_id: changes.stableId.to } : {}),
+  };
+}
+
+export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<RunChange[]> {
+  const now = new Date().toISOString();
+  const changes: RunChange[] = [];
+  const deletedKeys = plan.deleted.map((removal) => userNameKey(removal.userName));
+  for (let start = 0; start < deletedKeys.length; start += BATCH) {
+    const batch = deletedKeys.slice(start, start + BATCH);
+    await trx.deleteFrom('group_members').where('user_name_key', 'in', batch).execute();
+    await trx.deleteFrom('users').where('user_name_key', 'in', batch).where('source', '=', 'directory').execute();
+  }
+  for (const removal of plan.deleted) changes.push({ userName: removal.userName, action: 'deleted', detail: { reason: removal.reason } });
+
+  const renames = plan.updated.filter((update) => update.changes.userName);
+  for (const update of renames) {
+    await trx.updateTable('users').set({ user_name_key: `\u0000renaming:${userNameKey(update.userName)}` }).where('user_name_key', '=', userNameKey(update.userName)).execute();
+  }
+  for (const update of plan.updated) {
+    const currentKey = update.changes.userName ? `\u0000renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
+    await trx.updateTable('users').set({ ...changeColumns(update.changes), updated_at: now }).where('user_name_key', '=', currentKey).where('source', '=', 'directory').execute();
+    changes.push({ userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes });
+  }
+
+  for (let start = 0; start < plan.created.length; start += BATCH) {
+    const batch = plan.created.slice(start, start + BATCH);
+    await trx.insertInto('users').values(batch.map((user) => userRow(user, now))).execute();
+    hooks.afterBatch?.(start + batch.length, plan.created.length);
+  }
+  for (const user of plan.created) changes.push({ userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } });
+
+  await replaceGroups(trx, snapshot.groups, snapshot.users);
+  return changes;
+}

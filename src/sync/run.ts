@@ -1,0 +1,84 @@
+/**
+ * The two use cases of the manual's "Running Directory Services Synchronization":
+ * "Test settings" (read + plan, nothing committed) and "Synchronize now" (read + plan + guards + apply + record).
+ */
+import type { DirectorySettings } from '../config/schema.js';
+import { readDirectory } from '../directory/read.js';
+import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
+import { RosterError, isRosterError } from '../errors.js';
+import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
+import { settingsFingerprint } from '../store/settings.js';
+import type { Store } from '../store/store.js';
+import { listUsers } from '../store/users.js';
+import { applyPlan, type ApplyHooks } from './apply.js';
+import { checkPlan, type GuardOptions } from './guard.js';
+import { planSync, type SyncPlan } from './plan.js';
+import { buildReport, type SyncReport } from './report.js';
+
+export interface SyncOptions extends GuardOptions, ApplyHooks {
+  /** Who or what started the run: "cli", "api:admin", "schedule". */
+  trigger: string;
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+function countsOf(plan: SyncPlan): RunCounts {
+  return { created: plan.created.length, updated: plan.updated.length, deleted: plan.deleted.length, outOfScope: plan.outOfScope.length, unchanged: plan.unchanged };
+}
+
+/** Any failure of the read becomes SYNC_INCOMPLETE_READ: the run must not go on to delete anybody. */
+function incompleteRead(error: unknown): RosterError {
+  const cause = isRosterError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
+  return new RosterError('SYNC_INCOMPLETE_READ', `The directory read did not complete, so nothing was changed and nobody was deleted. ${cause}`, {
+    cause: error,
+    details: { cause: isRosterError(error) ? error.code : 'INTERNAL' },
+  });
+}
+
+/** "Test settings" against the stored users (none when Roster has no database yet). */
+export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
+  const snapshot = await readDirectory(settings, { onProgress });
+  const plan = planSync(snapshot, store ? await listUsers(store.db) : [], settings);
+  return buildReport(snapshot, plan, false);
+}
+
+export async function runSync(store: Store, settings: DirectorySettings, options: SyncOptions): Promise<SyncReport> {
+  const lock = await store.acquireSyncLock();
+  const started = new Date();
+  const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings) };
+  const elapsed = () => Date.now() - started.getTime();
+  const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
+    await recordRun(store.db, { ...base, status, error: { code: error.code, message: error.message }, durationMs: elapsed(), counts: plan ? countsOf(plan) : countsOf(emptyPlan()), warnings: plan?.warnings ?? [] });
+    return error;
+  };
+  try {
+    let snapshot: DirectorySnapshot;
+    try {
+      snapshot = await readDirectory(settings, { onProgress: options.onProgress });
+    } catch (error) {
+      throw await refuse(incompleteRead(error), 'refused');
+    }
+    const plan = planSync(snapshot, await listUsers(store.db), settings);
+    try {
+      checkPlan(plan, snapshot.users.length, settings, options);
+    } catch (error) {
+      throw isRosterError(error) ? await refuse(error, 'refused', plan) : error;
+    }
+    let runId: number;
+    try {
+      runId = await store.db.transaction().execute(async (trx) => {
+        const changes = await applyPlan(trx, plan, snapshot, options);
+        return recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+      });
+    } catch (error) {
+      const failure = isRosterError(error) ? error : new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error });
+      throw await refuse(failure, 'failed', plan);
+    }
+    return buildReport(snapshot, plan, true, runId);
+  } finally {
+    await lock.release();
+  }
+}
+
+function emptyPlan(): SyncPlan {
+  return { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
+}
