@@ -1,5 +1,6 @@
 /**
- * Commits a plan in one transaction: deletions, updates (renames in two steps, so swapped names never collide),
+ * Commits a plan in one transaction: deletions, updates (renames in two steps, so swapped names never collide; the temporary key starts with a control character, which
+ * no user name may contain),
  * creations in batches, then the groups as read and the run record. A process killed at any point leaves the
  * database as it was before the run, since nothing is committed until the end.
  */
@@ -44,10 +45,10 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
 
   const renames = plan.updated.filter((update) => update.changes.userName);
   for (const update of renames) {
-    await trx.updateTable('users').set({ user_name_key: `\u0000renaming:${userNameKey(update.userName)}` }).where('user_name_key', '=', userNameKey(update.userName)).execute();
+    await trx.updateTable('users').set({ user_name_key: `\u0001renaming:${userNameKey(update.userName)}` }).where('user_name_key', '=', userNameKey(update.userName)).execute();
   }
   for (const update of plan.updated) {
-    const currentKey = update.changes.userName ? `\u0000renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
+    const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
     await trx.updateTable('users').set({ ...changeColumns(update.changes), updated_at: now }).where('user_name_key', '=', currentKey).where('source', '=', 'directory').execute();
     changes.push({ userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes });
   }

@@ -46,6 +46,8 @@ export interface TestDirectory {
   /** BIND operations the server logged so far, optionally only those for one DN. */
   bindCount(dn?: string): number;
   pause(): void;
+  /** SIGKILL: the server vanishes at once, mid-operation. */
+  kill(): void;
   resume(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -166,7 +168,7 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
   const stop = async (): Promise<void> => {
     const running = child;
     child = undefined;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     running.kill('SIGCONT');
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
@@ -199,6 +201,7 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
       return dn === undefined ? lines.length : lines.filter((line) => line.toLowerCase().includes(`dn="${dn.toLowerCase()}"`)).length;
     },
     pause: () => child?.kill('SIGSTOP'),
+    kill: () => child?.kill('SIGKILL'),
     resume: () => child?.kill('SIGCONT'),
     stop,
     start,

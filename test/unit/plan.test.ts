@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validateSettings } from '../../src/config/load.js';
+import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
+import type { User } from '../../src/model.js';
+import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
+import { planSync } from '../../src/sync/plan.js';
+import { isRosterError } from '../../src/errors.js';
+
+const settings = validateSettings({ preset: 'openldap', connection: { server: 'x', administrativeDn: 'cn=a', password: 'p' }, groups: { groups: ['Staff'] } });
+const deleting = { ...settings, options: { ...settings.options, deleteUsers: true } };
+
+function entry(name: string, id = name, dn = `uid=${name},dc=x`): DirectoryUser {
+  return { dn, dnKey: dn.toLowerCase(), stableId: `entryUUID:${id}`, userName: name, fullName: name.toUpperCase(), emailAddresses: [`${name}@x.com`], disabled: false, groupKeys: [] };
+}
+
+function local(name: string, id = name, dn = `uid=${name},dc=x`, overrides: Partial<User> = {}): User {
+  return { userName: name, fullName: name.toUpperCase(), emailAddresses: [`${name}@x.com`], source: 'directory', authentication: 'directory', disabled: false, privileges: ['login'], archiveAccess: ['read'], dn, stableId: `entryUUID:${id}`, ...overrides };
+}
+
+function snapshot(users: DirectoryUser[], extra: Partial<DirectorySnapshot> = {}): DirectorySnapshot {
+  return { baseDn: 'dc=x', server: 's', users, groups: [], outsideSelection: [], ambiguousUserNames: [], warnings: [], statistics: { userEntries: users.length, groupEntries: 0, pages: 1, references: 0, durationMs: 1 }, ...extra };
+}
+
+describe('planning a synchronization', () => {
+  it('matches by stable id first: a renamed and moved entry updates its user', () => {
+    const moved = { ...entry('bobby', 'bob', 'uid=bobby,ou=new,dc=x'), fullName: 'BOB', emailAddresses: ['bob@x.com'] };
+    const plan = planSync(snapshot([moved]), [local('bob')], settings);
+    assert.equal(plan.created.length, 0);
+    assert.deepEqual(plan.updated, [{ userName: 'bob', changes: { userName: { from: 'bob', to: 'bobby' }, dn: { from: 'uid=bob,dc=x', to: 'uid=bobby,ou=new,dc=x' } } }]);
+  });
+
+  it('falls back to the DN, then to the name (case-insensitive), recording the new stable id', () => {
+    const byDn = planSync(snapshot([entry('bob', 'new-id')]), [local('bob', 'old-id')], settings);
+    assert.deepEqual(byDn.updated[0]!.changes, { stableId: { from: 'entryUUID:old-id', to: 'entryUUID:new-id' } });
+    const byName = planSync(snapshot([entry('Bob', 'new-id', 'uid=Bob,ou=elsewhere,dc=x')]), [local('bob', 'old-id')], settings);
+    assert.equal(byName.created.length, 0);
+    assert.equal(byName.updated[0]!.changes.userName!.to, 'Bob');
+  });
+
+  it('counts unchanged users and creates new ones with the default privileges', () => {
+    const plan = planSync(snapshot([entry('a'), entry('b')]), [local('a')], settings);
+    assert.equal(plan.unchanged, 1);
+    assert.deepEqual(plan.created.map((user) => [user.userName, user.source, user.authentication, user.privileges, user.archiveAccess]), [['b', 'directory', 'directory', ['login'], ['read']]]);
+  });
+
+  it('never plans changes to manual users and warns on a name collision', () => {
+    const manual = local('carol', 'x', 'uid=carol,dc=x', { source: 'manual', authentication: 'local', dn: null, stableId: null });
+    const plan = planSync(snapshot([entry('Carol')]), [manual], deleting);
+    assert.deepEqual([plan.created.length, plan.updated.length, plan.deleted.length], [0, 0, 0]);
+    assert.match(plan.warnings[0]!, /manually created user/);
+  });
+
+  it('deletes or keeps users out of scope, with the reason', () => {
+    const outside = { outsideSelection: [{ dnKey: 'uid=gone,dc=x', stableId: 'entryUUID:gone', userName: 'gone' }] };
+    const kept = planSync(snapshot([entry('a')], outside), [local('a'), local('gone'), local('deleted')], settings);
+    assert.deepEqual(kept.outOfScope, [
+      { userName: 'gone', reason: 'no longer in group Staff' },
+      { userName: 'deleted', reason: 'no longer in the directory under dc=x matching (objectClass=posixAccount)' },
+    ]);
+    assert.equal(kept.deleted.length, 0);
+    assert.equal(planSync(snapshot([entry('a')], outside), [local('a'), local('gone')], deleting).deleted.length, 1);
+  });
+
+  it('keeps a user whose name several entries now share', () => {
+    const plan = planSync(snapshot([], { ambiguousUserNames: ['dup'] }), [local('dup')], deleting);
+    assert.equal(plan.deleted.length, 0);
+    assert.match(plan.warnings[0]!, /several directory entries/);
+  });
+
+  it('allows two users to swap names, and skips a rename onto a name that stays taken', () => {
+    const swap = planSync(snapshot([entry('b', 'a-id'), entry('a', 'b-id')]), [local('a', 'a-id'), local('b', 'b-id')], settings);
+    assert.equal(swap.updated.length, 2);
+    const taken = planSync(snapshot([entry('b', 'a-id'), entry('c', 'b-id', 'uid=b,dc=x')]), [local('a', 'a-id'), local('b', 'b-id'), local('z', 'z', 'uid=z,dc=x', { source: 'manual', userName: 'c' })], settings);
+    assert.ok(taken.warnings.some((warning) => warning.includes("renamed to 'c'")), taken.warnings.join('\n'));
+  });
+});
+
+describe('guards', () => {
+  it('refuses an empty read while directory users exist', () => {
+    const plan = planSync(snapshot([]), [local('a')], settings);
+    assert.throws(() => checkPlan(plan, 0, settings), (error) => isRosterError(error, 'SYNC_EMPTY_READ'));
+    assert.doesNotThrow(() => checkPlan(planSync(snapshot([]), [], settings), 0, settings));
+  });
+
+  it('computes the deletion threshold from the settings', () => {
+    assert.equal(deletionLimit(settings, 50).limit, 10);
+    assert.equal(deletionLimit(settings, 1000).limit, 100);
+    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, maxDeletions: 3 } }, 1000).limit, 3);
+    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, maxDeletions: '25%' } }, 1000).limit, 250);
+  });
+
+  it('refuses more deletions than allowed unless allowed once', () => {
+    const users = Array.from({ length: 20 }, (_, i) => local(`u${i}`));
+    const plan = planSync(snapshot([entry('u0')]), users, deleting);
+    assert.equal(plan.deleted.length, 19);
+    assert.throws(() => checkPlan(plan, 1, deleting), (error) => isRosterError(error, 'SYNC_DELETE_GUARD'));
+    assert.doesNotThrow(() => checkPlan(plan, 1, deleting, { allowMassDelete: true }));
+  });
+});
