@@ -64,8 +64,20 @@ export async function ldapsearchBaseline(directory: TestDirectory, searches: Arr
   let total = 0;
   for (const search of searches) {
     const result = await timeCommand('ldapsearch', [
-      '-x', '-LLL', '-H', `ldap://127.0.0.1:${directory.port}`, '-D', directory.serviceDn, '-w', directory.servicePassword,
-      '-b', directory.baseDn, '-E', 'pr=500/noprompt', search.filter, ...search.attributes,
+      '-x',
+      '-LLL',
+      '-H',
+      `ldap://127.0.0.1:${directory.port}`,
+      '-D',
+      directory.serviceDn,
+      '-w',
+      directory.servicePassword,
+      '-b',
+      directory.baseDn,
+      '-E',
+      'pr=500/noprompt',
+      search.filter,
+      ...search.attributes,
     ]);
     if (result.code !== 0) throw new Error(`ldapsearch failed: ${result.stderr}`);
     total += result.ms;

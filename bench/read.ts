@@ -5,7 +5,20 @@
 import { stopAllDirectories } from '../test/helpers/slapd.js';
 import { USERS, VARIANTS, ldapsearchBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
 
-const USER_ATTRIBUTES = ['uid', 'displayName', 'mail', 'entryUUID', 'objectGUID', 'nsUniqueId', 'ipaUniqueID', 'userAccountControl', 'nsAccountLock', 'pwdAccountLockedTime', 'objectClass', 'cn'];
+const USER_ATTRIBUTES = [
+  'uid',
+  'displayName',
+  'mail',
+  'entryUUID',
+  'objectGUID',
+  'nsUniqueId',
+  'ipaUniqueID',
+  'userAccountControl',
+  'nsAccountLock',
+  'pwdAccountLockedTime',
+  'objectClass',
+  'cn',
+];
 
 const directory = await startBenchDirectory();
 try {

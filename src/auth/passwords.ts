@@ -11,7 +11,8 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 export function checkNewPassword(password: string, field = 'password'): void {
   if (password.length === 0) throw new RosterError('INPUT_INVALID', `${field}: must not be empty`, { details: [{ path: field, message: 'must not be empty' }] });
-  if (password.length > MAX_PASSWORD_LENGTH) throw new RosterError('INPUT_INVALID', `${field}: longer than ${MAX_PASSWORD_LENGTH} characters`, { details: [{ path: field, message: 'too long' }] });
+  if (password.length > MAX_PASSWORD_LENGTH)
+    throw new RosterError('INPUT_INVALID', `${field}: longer than ${MAX_PASSWORD_LENGTH} characters`, { details: [{ path: field, message: 'too long' }] });
 }
 
 export function hashPassword(password: string): Promise<string> {

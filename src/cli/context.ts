@@ -27,7 +27,9 @@ export async function withStore<T>(command: Command, work: (store: Store) => Pro
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** Whether a database exists already: "Test settings" with a file must not create one. */

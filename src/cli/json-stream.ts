@@ -31,7 +31,9 @@ function* pieces(value: unknown, indent: string): Generator<string> {
     }
     return yield indent + '}';
   }
-  yield JSON.stringify(value, null, 2).split('\n').join('\n' + indent);
+  yield JSON.stringify(value, null, 2)
+    .split('\n')
+    .join('\n' + indent);
 }
 
 export async function writeJson(value: unknown, out: Writable): Promise<void> {

@@ -25,7 +25,14 @@ export function validateUserName(name: string): string {
 
 function formatUsers(users: User[]): string {
   if (users.length === 0) return 'No users.\n';
-  return users.map((user) => `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.fullName}  ${user.emailAddresses.join(', ')}`).join('\n') + '\n';
+  return (
+    users
+      .map(
+        (user) =>
+          `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.fullName}  ${user.emailAddresses.join(', ')}`,
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function registerUserCommands(program: Command): void {
@@ -61,37 +68,46 @@ export function registerUserCommands(program: Command): void {
     .option('--password-stdin', 'read the local password from standard input')
     .option('--privilege <privilege>', `privilege (repeatable): ${PRIVILEGES.join(', ')}`, collect)
     .option('--archive-access <access>', `access to the own archive (repeatable): ${ARCHIVE_ACCESS.join(', ')}`, collect)
-    .action(async (name: string, options: { fullName: string; email?: string[]; authentication: AuthenticationMethod; passwordStdin?: boolean; privilege?: Privilege[]; archiveAccess?: ArchiveAccess[] }, command: Command) => {
-      const userName = validateUserName(name);
-      for (const privilege of options.privilege ?? []) if (!(PRIVILEGES as readonly string[]).includes(privilege)) throw new RosterError('INPUT_INVALID', `privilege: "${privilege}" is not one of ${PRIVILEGES.join(', ')}`);
-      for (const access of options.archiveAccess ?? []) if (!(ARCHIVE_ACCESS as readonly string[]).includes(access)) throw new RosterError('INPUT_INVALID', `archiveAccess: "${access}" is not one of ${ARCHIVE_ACCESS.join(', ')}`);
-      const emails = options.email ?? [];
-      for (const email of emails) if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new RosterError('INPUT_INVALID', `email: "${email}" is not an e-mail address`);
-      let passwordHash: string | null = null;
-      if (options.authentication === 'local') {
-        if (!options.passwordStdin) throw new RosterError('INPUT_INVALID', 'password: a local user needs --password-stdin (or use --authentication directory)');
-        const password = await readStdin();
-        checkNewPassword(password);
-        passwordHash = await hashPassword(password);
-      }
-      const user: User = {
-        userName,
-        fullName: options.fullName.trim(),
-        emailAddresses: [...new Map(emails.map((email) => [email.toLowerCase(), email])).values()],
-        source: 'manual',
-        authentication: options.authentication,
-        disabled: false,
-        privileges: options.privilege ?? ['login'],
-        archiveAccess: options.archiveAccess ?? ['read'],
-        dn: null,
-        stableId: null,
-      };
-      await withStore(command, async (store) => {
-        if (await findUser(store.db, userName)) throw new RosterError('CONFLICT', `A user named '${userName}' exists already (names are compared case-insensitively).`);
-        await insertUser(store.db, user, passwordHash);
-      });
-      process.stderr.write(`User '${userName}' created (${options.authentication} authentication).\n`);
-    });
+    .action(
+      async (
+        name: string,
+        options: { fullName: string; email?: string[]; authentication: AuthenticationMethod; passwordStdin?: boolean; privilege?: Privilege[]; archiveAccess?: ArchiveAccess[] },
+        command: Command,
+      ) => {
+        const userName = validateUserName(name);
+        for (const privilege of options.privilege ?? [])
+          if (!(PRIVILEGES as readonly string[]).includes(privilege)) throw new RosterError('INPUT_INVALID', `privilege: "${privilege}" is not one of ${PRIVILEGES.join(', ')}`);
+        for (const access of options.archiveAccess ?? [])
+          if (!(ARCHIVE_ACCESS as readonly string[]).includes(access))
+            throw new RosterError('INPUT_INVALID', `archiveAccess: "${access}" is not one of ${ARCHIVE_ACCESS.join(', ')}`);
+        const emails = options.email ?? [];
+        for (const email of emails) if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new RosterError('INPUT_INVALID', `email: "${email}" is not an e-mail address`);
+        let passwordHash: string | null = null;
+        if (options.authentication === 'local') {
+          if (!options.passwordStdin) throw new RosterError('INPUT_INVALID', 'password: a local user needs --password-stdin (or use --authentication directory)');
+          const password = await readStdin();
+          checkNewPassword(password);
+          passwordHash = await hashPassword(password);
+        }
+        const user: User = {
+          userName,
+          fullName: options.fullName.trim(),
+          emailAddresses: [...new Map(emails.map((email) => [email.toLowerCase(), email])).values()],
+          source: 'manual',
+          authentication: options.authentication,
+          disabled: false,
+          privileges: options.privilege ?? ['login'],
+          archiveAccess: options.archiveAccess ?? ['read'],
+          dn: null,
+          stableId: null,
+        };
+        await withStore(command, async (store) => {
+          if (await findUser(store.db, userName)) throw new RosterError('CONFLICT', `A user named '${userName}' exists already (names are compared case-insensitively).`);
+          await insertUser(store.db, user, passwordHash);
+        });
+        process.stderr.write(`User '${userName}' created (${options.authentication} authentication).\n`);
+      },
+    );
 
   users
     .command('remove')

@@ -71,15 +71,26 @@ const serverList = z
 
 const maxDeletions = z.union([
   z.number().int().min(0),
-  z.string().trim().regex(/^\d+(?:\.\d+)?%$/, 'must be a number of users or a percentage such as "10%"'),
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(?:\.\d+)?%$/, 'must be a number of users or a percentage such as "10%"'),
 ]);
 
 export const connectionSchema = z.object({
   server: serverList.describe('DNS name or IP address of the LDAP server; host:port or [IPv6]:port; several separated by spaces are tried in order (failover).'),
   protocol: z.enum(['ldap', 'ldap-tls', 'ldap-ssl']).default('ldap').describe('ldap: unencrypted on port 389; ldap-tls: StartTLS on port 389; ldap-ssl: TLS on port 636.'),
   ignoreSslWarnings: z.boolean().default(false).describe('Accept a certificate that cannot be verified (self-signed, wrong name). Only with ldap-tls or ldap-ssl.'),
-  caCertificate: z.string().trim().optional().describe('Path of a PEM file (or PEM text) with the CA that signed the server certificate; the safer alternative to ignoreSslWarnings.'),
-  administrativeDn: z.string().trim().min(1, 'required: the DN or user name (e.g. a UPN) Roster binds with').describe('Distinguished name or user name (AD: UPN such as roster@example.com) of the account that reads the directory.'),
+  caCertificate: z
+    .string()
+    .trim()
+    .optional()
+    .describe('Path of a PEM file (or PEM text) with the CA that signed the server certificate; the safer alternative to ignoreSslWarnings.'),
+  administrativeDn: z
+    .string()
+    .trim()
+    .min(1, 'required: the DN or user name (e.g. a UPN) Roster binds with')
+    .describe('Distinguished name or user name (AD: UPN such as roster@example.com) of the account that reads the directory.'),
   password: z.string().min(1, 'required: Roster never binds with an empty password').describe('Password of the administrative DN. Stored encrypted; never shown.'),
   baseDn: dn.default('').describe('Base DN of the searches; detected from the root DSE when empty.'),
   timeoutSeconds: z.number().positive().max(3600).default(30).describe('Time limit of each LDAP operation (one page of a search, a bind).'),
@@ -92,7 +103,9 @@ export const usersSchema = z.object({
   userName: attributeName.describe('Attribute holding the user name Roster uses (uid, sAMAccountName, userPrincipalName).'),
   localPartOnly: z.boolean().default(false).describe('Use only the part before "@" of the user name (alice@example.com -> alice).'),
   fullName: attributeName.optional().describe('Attribute holding the display name (displayName, cn).'),
-  emailAddresses: attributeName.optional().describe('Attribute holding the e-mail addresses (mail, proxyAddresses); values may be multi-valued and comma-separated; proxyAddresses keeps smtp: addresses, SMTP: first.'),
+  emailAddresses: attributeName
+    .optional()
+    .describe('Attribute holding the e-mail addresses (mail, proxyAddresses); values may be multi-valued and comma-separated; proxyAddresses keeps smtp: addresses, SMTP: first.'),
 });
 
 export const groupsSchema = z
@@ -102,7 +115,10 @@ export const groupsSchema = z
     description: attributeName.optional().describe('Attribute holding a human-readable description.'),
     members: attributeName.default('member').describe('Attribute listing the members (member, uniqueMember, memberUid).'),
     memberSearchFilter: memberTemplate.optional().describe('Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs.'),
-    groups: z.array(z.string().trim().min(1, 'a group name must not be empty')).default([]).describe('The groups whose members (directly or through nested groups) are synchronized. Empty: every user matching the user filter.'),
+    groups: z
+      .array(z.string().trim().min(1, 'a group name must not be empty'))
+      .default([])
+      .describe('The groups whose members (directly or through nested groups) are synchronized. Empty: every user matching the user filter.'),
   })
   .superRefine((groups, context) => {
     if (groups.groups.length > 0 && !groups.filter) {
@@ -112,18 +128,26 @@ export const groupsSchema = z
 
 export const optionsSchema = z.object({
   deleteUsers: z.boolean().default(false).describe('Delete Roster users whose entry was deleted, left the selected groups or no longer matches the filter.'),
-  maxDeletions: maxDeletions.optional().describe('Refuse a run that would delete more users than this (a number or a percentage of the directory users). Default: more than 10% and more than 10 users.'),
+  maxDeletions: maxDeletions
+    .optional()
+    .describe('Refuse a run that would delete more users than this (a number or a percentage of the directory users). Default: more than 10% and more than 10 users.'),
 });
 
 export const defaultPrivilegesSchema = z.object({
-  privileges: z.array(z.enum(PRIVILEGES)).default(['login']).describe(`Privileges given to users created by synchronization: ${PRIVILEGES.join(', ')}.`),
-  archiveAccess: z.array(z.enum(ARCHIVE_ACCESS)).default(['read']).describe(`Access to their own archive: ${ARCHIVE_ACCESS.join(', ')}.`),
+  privileges: z
+    .array(z.enum(PRIVILEGES))
+    .default(['login'])
+    .describe(`Privileges given to users created by synchronization: ${PRIVILEGES.join(', ')}.`),
+  archiveAccess: z
+    .array(z.enum(ARCHIVE_ACCESS))
+    .default(['read'])
+    .describe(`Access to their own archive: ${ARCHIVE_ACCESS.join(', ')}.`),
 });
 
 export const directorySettingsSchema = z
   .object({
     type: z.literal('ldap').default('ldap').describe('Directory service type; only "ldap" (generic LDAP) exists.'),
-    preset: z.enum(['active-directory', 'openldap']).optional().describe('Fills the defaults of the manual\'s configuration samples; explicit keys win.'),
+    preset: z.enum(['active-directory', 'openldap']).optional().describe("Fills the defaults of the manual's configuration samples; explicit keys win."),
     connection: connectionSchema,
     users: usersSchema,
     groups: groupsSchema.default({ name: 'cn', members: 'member', groups: [] }),

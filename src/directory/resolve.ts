@@ -106,9 +106,11 @@ async function serverLookup(input: MembershipInput, byDn: Map<string, Target>): 
     results.set(value, targets);
   };
   const queue = [...values];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
+    }),
+  );
   return (member) => results.get(member) ?? [];
 }
 

@@ -77,27 +77,45 @@ export function toRosterError(error: unknown, what: string, server?: string): Ro
   const detail = diagnosticOf(error);
   if (isUntrustedCertificate(error)) {
     const code = String((error as ErrorLike).code);
-    return new RosterError('LDAP_TLS_UNTRUSTED', `The certificate of the directory server${at} is not trusted (${code}). Set connection.caCertificate to the CA that signed it, or connection.ignoreSslWarnings: true to accept it anyway.`, { cause: error });
+    return new RosterError(
+      'LDAP_TLS_UNTRUSTED',
+      `The certificate of the directory server${at} is not trusted (${code}). Set connection.caCertificate to the CA that signed it, or connection.ignoreSslWarnings: true to accept it anyway.`,
+      { cause: error },
+    );
   }
   const message = String((error as ErrorLike | undefined)?.message ?? '');
   if (/Operation timed out/i.test(message)) {
     return new RosterError('LDAP_TIME_LIMIT', `The directory server${at} did not answer the ${what} in time (connection.timeoutSeconds).`, { cause: error });
   }
   if (isNetworkError(error)) {
-    return new RosterError('LDAP_CONNECT_FAILED', `The directory server${at} could not be reached or dropped the connection during the ${what}: ${detail || 'no detail'}.`, { cause: error });
+    return new RosterError('LDAP_CONNECT_FAILED', `The directory server${at} could not be reached or dropped the connection during the ${what}: ${detail || 'no detail'}.`, {
+      cause: error,
+    });
   }
   switch (resultCodeOf(error)) {
     case RESULT_CODE.invalidCredentials:
-      return new RosterError('LDAP_INVALID_CREDENTIALS', `The directory server${at} rejected the credentials of the ${what}. Check connection.administrativeDn and connection.password.`, { cause: error });
+      return new RosterError(
+        'LDAP_INVALID_CREDENTIALS',
+        `The directory server${at} rejected the credentials of the ${what}. Check connection.administrativeDn and connection.password.`,
+        { cause: error },
+      );
     case RESULT_CODE.noSuchObject:
       return new RosterError('LDAP_NO_SUCH_BASE', `The ${what} failed: the base DN does not exist on the server${at}. Check connection.baseDn.`, { cause: error });
     case RESULT_CODE.sizeLimitExceeded:
     case RESULT_CODE.adminLimitExceeded:
-      return new RosterError('LDAP_SIZE_LIMIT', `The directory server${at} stopped the ${what} at its size limit, so the read is incomplete. Raise the limit for the administrative DN (OpenLDAP: limits ... size.prtotal=unlimited) or narrow the filter.`, { cause: error });
+      return new RosterError(
+        'LDAP_SIZE_LIMIT',
+        `The directory server${at} stopped the ${what} at its size limit, so the read is incomplete. Raise the limit for the administrative DN (OpenLDAP: limits ... size.prtotal=unlimited) or narrow the filter.`,
+        { cause: error },
+      );
     case RESULT_CODE.timeLimitExceeded:
       return new RosterError('LDAP_TIME_LIMIT', `The directory server${at} stopped the ${what} at its time limit, so the read is incomplete.`, { cause: error });
     case RESULT_CODE.referral:
-      return new RosterError('LDAP_REFERRAL', `The directory server${at} answered the ${what} with a referral, which Roster does not follow. Point connection.server at a server holding the base DN.`, { cause: error });
+      return new RosterError(
+        'LDAP_REFERRAL',
+        `The directory server${at} answered the ${what} with a referral, which Roster does not follow. Point connection.server at a server holding the base DN.`,
+        { cause: error },
+      );
     case RESULT_CODE.filterError:
     case RESULT_CODE.undefinedAttributeType:
     case RESULT_CODE.inappropriateMatching:
@@ -105,7 +123,11 @@ export function toRosterError(error: unknown, what: string, server?: string): Ro
     case RESULT_CODE.strongAuthRequired:
     case RESULT_CODE.unwillingToPerform:
     case RESULT_CODE.insufficientAccess:
-      return new RosterError('LDAP_OPERATION_FAILED', `The directory server${at} refused the ${what}: ${detail}. It may require an encrypted connection (protocol ldap-tls or ldap-ssl) or more privileges.`, { cause: error });
+      return new RosterError(
+        'LDAP_OPERATION_FAILED',
+        `The directory server${at} refused the ${what}: ${detail}. It may require an encrypted connection (protocol ldap-tls or ldap-ssl) or more privileges.`,
+        { cause: error },
+      );
     default:
       return new RosterError('LDAP_OPERATION_FAILED', `The ${what} failed${at}: ${detail || 'unknown error'}.`, { cause: error });
   }

@@ -9,7 +9,8 @@ const FINGERPRINT_KEY = 'groups-fingerprint';
 /** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */
 export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser[]): string {
   const hash = createHash('sha256');
-  for (const group of groups) hash.update(`${group.dnKey}\u0000${group.name}\u0000${group.description}\u0000${group.selected}\u0000${group.directUsers}\u0000${group.directGroups}\n`);
+  for (const group of groups)
+    hash.update(`${group.dnKey}\u0000${group.name}\u0000${group.description}\u0000${group.selected}\u0000${group.directUsers}\u0000${group.directGroups}\n`);
   for (const user of users) hash.update(`${userNameKey(user.userName)}\u0000${user.groupKeys.join('\u0000')}\n`);
   return hash.digest('hex');
 }
@@ -24,13 +25,27 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
   for (let start = 0; start < groups.length; start += BATCH) {
     await db
       .insertInto('groups')
-      .values(groups.slice(start, start + BATCH).map((group) => ({ dn_key: group.dnKey, dn: group.dn, name: group.name, description: group.description, selected: group.selected ? 1 : 0, direct_users: group.directUsers, direct_groups: group.directGroups })))
+      .values(
+        groups.slice(start, start + BATCH).map((group) => ({
+          dn_key: group.dnKey,
+          dn: group.dn,
+          name: group.name,
+          description: group.description,
+          selected: group.selected ? 1 : 0,
+          direct_users: group.directUsers,
+          direct_groups: group.directGroups,
+        })),
+      )
       .onConflict((conflict) => conflict.doNothing())
       .execute();
   }
   const memberships = users.flatMap((user) => [...new Set(user.groupKeys)].map((key) => ({ group_dn_key: key, user_name_key: userNameKey(user.userName) })));
   for (let start = 0; start < memberships.length; start += BATCH) {
-    await db.insertInto('group_members').values(memberships.slice(start, start + BATCH)).onConflict((conflict) => conflict.doNothing()).execute();
+    await db
+      .insertInto('group_members')
+      .values(memberships.slice(start, start + BATCH))
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
   }
   const now = new Date().toISOString();
   await db

@@ -25,7 +25,10 @@ function processAlive(pid: number): boolean {
 
 async function tryInsert(db: Executor, name: string, owner: string): Promise<boolean> {
   try {
-    await db.insertInto('locks').values({ name, owner, host: hostname(), pid: process.pid, expires_at: Date.now() + LEASE_MS }).execute();
+    await db
+      .insertInto('locks')
+      .values({ name, owner, host: hostname(), pid: process.pid, expires_at: Date.now() + LEASE_MS })
+      .execute();
     return true;
   } catch {
     return false;

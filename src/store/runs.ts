@@ -73,7 +73,19 @@ export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] 
   return inserted.id;
 }
 
-type RunRow = { id: number; started_at: string; finished_at: string | null; trigger: string; status: string; error_code: string | null; error_message: string | null; settings_fingerprint: string; duration_ms: number; counts: string; warnings: string };
+type RunRow = {
+  id: number;
+  started_at: string;
+  finished_at: string | null;
+  trigger: string;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  settings_fingerprint: string;
+  duration_ms: number;
+  counts: string;
+  warnings: string;
+};
 
 function toRun(row: RunRow): RunRecord {
   return {
@@ -99,5 +111,8 @@ export async function findRun(db: Executor, id: number): Promise<(RunRecord & { 
   const row = await db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
   const changes = await db.selectFrom('sync_run_changes').select(['user_name', 'action', 'detail']).where('run_id', '=', id).orderBy('seq').execute();
-  return { ...toRun(row), changes: changes.map((change) => ({ userName: change.user_name, action: change.action as RunChange['action'], detail: JSON.parse(change.detail) as unknown })) };
+  return {
+    ...toRun(row),
+    changes: changes.map((change) => ({ userName: change.user_name, action: change.action as RunChange['action'], detail: JSON.parse(change.detail) as unknown })),
+  };
 }

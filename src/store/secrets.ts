@@ -41,7 +41,11 @@ export function secretBox(dataDir: string): SecretBox {
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
       } catch (error) {
-        throw new RosterError('CONFIG_INVALID', 'The stored directory password cannot be decrypted (the secret key changed); store the settings again with `roster directory set`.', { cause: error });
+        throw new RosterError(
+          'CONFIG_INVALID',
+          'The stored directory password cannot be decrypted (the secret key changed); store the settings again with `roster directory set`.',
+          { cause: error },
+        );
       }
     },
   };

@@ -28,11 +28,16 @@ export async function loadDirectorySettings(db: Executor, box: SecretBox): Promi
 /** A fingerprint of the settings (password excluded), recorded with every run to tell configurations apart. */
 export function settingsFingerprint(settings: DirectorySettings): string {
   const { password: _password, ...connection } = settings.connection;
-  return createHash('sha256').update(JSON.stringify({ ...settings, connection })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ ...settings, connection }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Settings as they may be shown: the password replaced by whether one is set. */
-export function redactSettings(settings: DirectorySettings): Omit<DirectorySettings, 'connection'> & { connection: Omit<DirectorySettings['connection'], 'password'> & { passwordSet: boolean } } {
+export function redactSettings(
+  settings: DirectorySettings,
+): Omit<DirectorySettings, 'connection'> & { connection: Omit<DirectorySettings['connection'], 'password'> & { passwordSet: boolean } } {
   const { password, ...connection } = settings.connection;
   return { ...settings, connection: { ...connection, passwordSet: password.length > 0 } };
 }

@@ -46,7 +46,24 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
   };
 }
 
-const USER_COLUMNS = ['id', 'user_name', 'user_name_key', 'full_name', 'email_addresses', 'source', 'authentication', 'disabled', 'privileges', 'archive_access', 'dn', 'dn_key', 'stable_id', 'password_hash', 'created_at', 'updated_at'] as const;
+const USER_COLUMNS = [
+  'id',
+  'user_name',
+  'user_name_key',
+  'full_name',
+  'email_addresses',
+  'source',
+  'authentication',
+  'disabled',
+  'privileges',
+  'archive_access',
+  'dn',
+  'dn_key',
+  'stable_id',
+  'password_hash',
+  'created_at',
+  'updated_at',
+] as const;
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {
   const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
@@ -64,7 +81,10 @@ export async function findPasswordHash(db: Executor, userName: string): Promise<
 }
 
 export async function insertUser(db: Executor, user: User, passwordHash: string | null): Promise<void> {
-  await db.insertInto('users').values(userRow(user, new Date().toISOString(), passwordHash)).execute();
+  await db
+    .insertInto('users')
+    .values(userRow(user, new Date().toISOString(), passwordHash))
+    .execute();
 }
 
 export async function deleteUser(db: Executor, userName: string): Promise<boolean> {
@@ -102,6 +122,10 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
 }
 
 export async function countUsersBySource(db: Executor): Promise<Record<string, number>> {
-  const rows = await db.selectFrom('users').select(['source', db.fn.countAll<number>().as('count')]).groupBy('source').execute();
+  const rows = await db
+    .selectFrom('users')
+    .select(['source', db.fn.countAll<number>().as('count')])
+    .groupBy('source')
+    .execute();
   return Object.fromEntries(rows.map((row) => [row.source, Number(row.count)]));
 }

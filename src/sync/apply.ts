@@ -45,20 +45,33 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
 
   const renames = plan.updated.filter((update) => update.changes.userName);
   for (const update of renames) {
-    await trx.updateTable('users').set({ user_name_key: `\u0001renaming:${userNameKey(update.userName)}` }).where('user_name_key', '=', userNameKey(update.userName)).execute();
+    await trx
+      .updateTable('users')
+      .set({ user_name_key: `\u0001renaming:${userNameKey(update.userName)}` })
+      .where('user_name_key', '=', userNameKey(update.userName))
+      .execute();
   }
   for (const update of plan.updated) {
     const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
-    await trx.updateTable('users').set({ ...changeColumns(update.changes), updated_at: now }).where('user_name_key', '=', currentKey).where('source', '=', 'directory').execute();
+    await trx
+      .updateTable('users')
+      .set({ ...changeColumns(update.changes), updated_at: now })
+      .where('user_name_key', '=', currentKey)
+      .where('source', '=', 'directory')
+      .execute();
     changes.push({ userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes });
   }
 
   for (let start = 0; start < plan.created.length; start += BATCH) {
     const batch = plan.created.slice(start, start + BATCH);
-    await trx.insertInto('users').values(batch.map((user) => userRow(user, now))).execute();
+    await trx
+      .insertInto('users')
+      .values(batch.map((user) => userRow(user, now)))
+      .execute();
     hooks.afterBatch?.(start + batch.length, plan.created.length);
   }
-  for (const user of plan.created) changes.push({ userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } });
+  for (const user of plan.created)
+    changes.push({ userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } });
 
   await replaceGroups(trx, snapshot.groups, snapshot.users);
   return changes;

@@ -108,9 +108,7 @@ function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
 function removalReason(user: User, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
   const name = outside.get(user.stableId ?? '') ?? (user.dn ? outside.get(dnKey(user.dn)) : undefined);
   if (name !== undefined) return `no longer in group ${settings.groups.groups.join(', ')}`;
-  return settings.users.filter
-    ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}`
-    : `no longer in the directory under ${snapshot.baseDn}`;
+  return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
 export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<User>, settings: DirectorySettings): SyncPlan {

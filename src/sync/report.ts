@@ -52,7 +52,14 @@ export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committ
 function table(rows: string[][]): string[] {
   if (rows.length === 0) return [];
   const widths = rows[0]!.map((_, column) => Math.min(60, Math.max(...rows.map((row) => row[column]!.length))));
-  return rows.map((row) => '  ' + row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return rows.map(
+    (row) =>
+      '  ' +
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 function describeChange(changes: UserChanges): string {
@@ -74,11 +81,26 @@ export function formatReport(report: SyncReport, limit = 200): string {
     lines.push('', `${title}:`, ...table(rows.slice(0, limit)));
     if (rows.length > limit) lines.push(`  ... and ${rows.length - limit} more (use --json for all)`);
   };
-  section('Created', users.created.map((user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.disabled ? 'disabled' : '']));
-  section('Updated', users.updated.map((user) => [user.userName, describeChange(user.changes)]));
-  section('Deleted', users.deleted.map((user) => [user.userName, user.reason]));
-  section('Out of scope (kept; options.deleteUsers is off)', users.outOfScope.map((user) => [user.userName, user.reason]));
-  section('Groups', report.groups.filter((group) => group.selected || report.groups.length <= 50).map((group) => [group.name, `${group.members} members`, group.selected ? 'selected' : '']));
+  section(
+    'Created',
+    users.created.map((user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.disabled ? 'disabled' : '']),
+  );
+  section(
+    'Updated',
+    users.updated.map((user) => [user.userName, describeChange(user.changes)]),
+  );
+  section(
+    'Deleted',
+    users.deleted.map((user) => [user.userName, user.reason]),
+  );
+  section(
+    'Out of scope (kept; options.deleteUsers is off)',
+    users.outOfScope.map((user) => [user.userName, user.reason]),
+  );
+  section(
+    'Groups',
+    report.groups.filter((group) => group.selected || report.groups.length <= 50).map((group) => [group.name, `${group.members} members`, group.selected ? 'selected' : '']),
+  );
   if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((warning) => `  - ${warning}`));
   return lines.join('\n') + '\n';
 }

@@ -47,7 +47,14 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings) };
   const elapsed = () => Date.now() - started.getTime();
   const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
-    await recordRun(store.db, { ...base, status, error: { code: error.code, message: error.message }, durationMs: elapsed(), counts: plan ? countsOf(plan) : countsOf(emptyPlan()), warnings: plan?.warnings ?? [] });
+    await recordRun(store.db, {
+      ...base,
+      status,
+      error: { code: error.code, message: error.message },
+      durationMs: elapsed(),
+      counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
+      warnings: plan?.warnings ?? [],
+    });
     return error;
   };
   try {
@@ -70,7 +77,9 @@ export async function runSync(store: Store, settings: DirectorySettings, options
         return recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
       });
     } catch (error) {
-      const failure = isRosterError(error) ? error : new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error });
+      const failure = isRosterError(error)
+        ? error
+        : new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error });
       throw await refuse(failure, 'failed', plan);
     }
     return buildReport(snapshot, plan, true, runId);

@@ -8,7 +8,10 @@ function merge(base: Overrides, override: Overrides): Overrides {
   const out: Overrides = { ...base };
   for (const [key, value] of Object.entries(override)) {
     const current = out[key];
-    out[key] = current && typeof current === 'object' && !Array.isArray(current) && value && typeof value === 'object' && !Array.isArray(value) ? merge(current as Overrides, value as Overrides) : value;
+    out[key] =
+      current && typeof current === 'object' && !Array.isArray(current) && value && typeof value === 'object' && !Array.isArray(value)
+        ? merge(current as Overrides, value as Overrides)
+        : value;
   }
   return out;
 }

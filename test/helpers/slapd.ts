@@ -125,7 +125,8 @@ access to *
 }
 
 function serviceAccountsLdif(baseDn: string, accounts: { service: string; limited: string }, password: string): string {
-  const entry = (dn: string) => `dn: ${dn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: ${/^cn=([^,]+)/i.exec(dn)![1]}\nuserPassword: ${sshaPassword(password)}\n`;
+  const entry = (dn: string) =>
+    `dn: ${dn}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: ${/^cn=([^,]+)/i.exec(dn)![1]}\nuserPassword: ${sshaPassword(password)}\n`;
   return `dn: ou=services,${baseDn}\nobjectClass: organizationalUnit\nou: services\n\n${entry(accounts.service)}\n${entry(accounts.limited)}\n`;
 }
 
@@ -197,7 +198,9 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
     dir,
     logFile,
     bindCount(dn?: string) {
-      const lines = readFileSync(logFile, 'utf8').split('\n').filter((line) => / BIND dn=/.test(line));
+      const lines = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((line) => / BIND dn=/.test(line));
       return dn === undefined ? lines.length : lines.filter((line) => line.toLowerCase().includes(`dn="${dn.toLowerCase()}"`)).length;
     },
     pause: () => child?.kill('SIGSTOP'),

@@ -26,7 +26,26 @@ export function makeCertificates(dir: string): TestCertificates {
   makeCa(dir, 'other-ca');
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'roster-test-ca.pem', '-CAkey', 'roster-test-ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'roster-test-ca.pem',
+      '-CAkey',
+      'roster-test-ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'server.ext',
+      '-out',
+      'server.pem',
+    ],
+    dir,
+  );
   const caFile = join(dir, 'roster-test-ca.pem');
   return { caFile, caPem: readFileSync(caFile, 'utf8'), certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), otherCaFile: join(dir, 'other-ca.pem') };
 }

@@ -34,17 +34,26 @@ describe('roster directory test FILE', () => {
     assert.equal(report.committed, false);
     assert.deepEqual(report.users.created.map((user: { userName: string }) => user.userName).sort(), ['alice', 'bob', 'carol']);
     const alice = report.users.created.find((user: { userName: string }) => user.userName === 'alice');
-    assert.deepEqual(alice, { userName: 'alice', fullName: 'Alice Archer', emailAddresses: ['alice@example.com', 'Alice.Archer@example.com'], dn: 'uid=alice,ou=people,dc=example,dc=com', disabled: false });
+    assert.deepEqual(alice, {
+      userName: 'alice',
+      fullName: 'Alice Archer',
+      emailAddresses: ['alice@example.com', 'Alice.Archer@example.com'],
+      dn: 'uid=alice,ou=people,dc=example,dc=com',
+      disabled: false,
+    });
     assert.deepEqual(report.users.updated, []);
     assert.deepEqual(report.users.deleted, []);
     assert.equal(report.users.unchanged, 0);
-    assert.deepEqual(report.groups.find((group: { name: string }) => group.name === 'MailStore Users'), {
-      name: 'MailStore Users',
-      dn: 'cn=MailStore Users,ou=groups,dc=example,dc=com',
-      members: 3,
-      selected: true,
-      description: 'Users archived by MailStore',
-    });
+    assert.deepEqual(
+      report.groups.find((group: { name: string }) => group.name === 'MailStore Users'),
+      {
+        name: 'MailStore Users',
+        dn: 'cn=MailStore Users,ou=groups,dc=example,dc=com',
+        members: 3,
+        selected: true,
+        description: 'Users archived by MailStore',
+      },
+    );
     assert.ok(report.warnings.includes("member 'ghost' of group 'MailStore Users' matched no entry"));
     assert.throws(() => readdirSync(dataDir), /ENOENT/);
   });

@@ -44,7 +44,10 @@ describe('roster directory set / show / sync / runs and users', () => {
     assert.equal(synced.code, 0, synced.stderr);
     assert.equal(JSON.parse(synced.stdout).committed, true);
     const users = JSON.parse((await runCli([...data, 'users', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
-    assert.deepEqual(users.map((user) => user.userName), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      users.map((user) => user.userName),
+      ['alice', 'bob', 'carol'],
+    );
     for (const key of ['userName', 'fullName', 'emailAddresses', 'source', 'authentication', 'disabled', 'privileges', 'archiveAccess']) assert.ok(key in users[0]!, key);
     const runs = JSON.parse((await runCli([...data, 'directory', 'runs', '--json'])).stdout) as Array<{ id: number; status: string; counts: { created: number } }>;
     assert.equal(runs[0]!.status, 'committed');
@@ -76,7 +79,15 @@ describe('roster directory set / show / sync / runs and users', () => {
 
   it('manages manual users from the command line', async () => {
     const data = ['--data', mkdtempSync(join(tmpdir(), 'roster-data-'))];
-    assert.equal((await runCli([...data, 'users', 'add', 'Dana', '--full-name', 'Dana D', '--email', 'dana@example.com', '--password-stdin', '--privilege', 'login', '--privilege', 'archive'], { input: 'Dana-Pass-1\n' })).code, 0);
+    assert.equal(
+      (
+        await runCli(
+          [...data, 'users', 'add', 'Dana', '--full-name', 'Dana D', '--email', 'dana@example.com', '--password-stdin', '--privilege', 'login', '--privilege', 'archive'],
+          { input: 'Dana-Pass-1\n' },
+        )
+      ).code,
+      0,
+    );
     assert.equal((await runCli([...data, 'users', 'add', 'dana', '--authentication', 'directory'])).code, 1);
     assert.equal((await runCli([...data, 'users', 'add', 'erin'])).code, 2, 'a local user needs a password');
     assert.equal((await runCli([...data, 'users', 'add', 'erin', '--privilege', 'root', '--authentication', 'directory'])).code, 2);

@@ -91,7 +91,10 @@ describe('LDAP connection', () => {
   it('times out on a server that accepts connections but never answers', async () => {
     directory.pause();
     try {
-      await assert.rejects(readDirectory(connection({ timeoutSeconds: 1, connectTimeoutSeconds: 1 })), (error) => isRosterError(error) && /LDAP_(TIME_LIMIT|CONNECT_FAILED)/.test(error.code));
+      await assert.rejects(
+        readDirectory(connection({ timeoutSeconds: 1, connectTimeoutSeconds: 1 })),
+        (error) => isRosterError(error) && /LDAP_(TIME_LIMIT|CONNECT_FAILED)/.test(error.code),
+      );
     } finally {
       directory.resume();
     }

@@ -40,7 +40,10 @@ describe('reading an Active-Directory-style directory', () => {
 
   it('uses sAMAccountName, matched case-insensitively, and detects the base DN', async () => {
     const snapshot = await readDirectory(activeDirectorySettings(directory, { users: { userName: 'sAMAccountName', filter: '(&(objectClass=user)(sAMAccountName=ERIN))' } }));
-    assert.deepEqual(snapshot.users.map((user) => user.userName), ['erin']);
+    assert.deepEqual(
+      snapshot.users.map((user) => user.userName),
+      ['erin'],
+    );
     assert.equal(snapshot.baseDn.toLowerCase(), AD_BASE.toLowerCase());
   });
 });

@@ -49,7 +49,10 @@ describe('reading an OpenLDAP directory', () => {
     assert.deepEqual(names(snapshot), ['alice', 'carol', 'jsmith']);
     const smith = snapshot.users.find((user) => user.userName === 'jsmith')!;
     assert.equal(smith.fullName, 'John Smith');
-    assert.ok(snapshot.warnings.some((warning) => warning.includes('cn=missing,ou=people')), snapshot.warnings.join('\n'));
+    assert.ok(
+      snapshot.warnings.some((warning) => warning.includes('cn=missing,ou=people')),
+      snapshot.warnings.join('\n'),
+    );
   });
 
   it('reads a big DN group completely', async () => {
@@ -59,7 +62,10 @@ describe('reading an OpenLDAP directory', () => {
 
   it('keeps UTF-8 names and group names intact', async () => {
     const snapshot = await readDirectory(openLdapSettings(directory, { groups: { groups: ['équipe'] } }));
-    assert.deepEqual(snapshot.users.map((user) => user.fullName), ['Zoë Ångström']);
+    assert.deepEqual(
+      snapshot.users.map((user) => user.fullName),
+      ['Zoë Ångström'],
+    );
     assert.ok(snapshot.groups.some((group) => group.name === 'Équipe'));
   });
 
@@ -79,7 +85,10 @@ describe('reading an OpenLDAP directory', () => {
 
   it('warns about entries without a user name and names used twice, and synchronizes neither', async () => {
     const snapshot = await readDirectory(openLdapSettings(directory, { users: { filter: '(objectClass=inetOrgPerson)' } }));
-    assert.ok(snapshot.warnings.some((warning) => warning.includes('cn=No Uid,ou=people,dc=example,dc=com has no uid value')), snapshot.warnings.join('\n'));
+    assert.ok(
+      snapshot.warnings.some((warning) => warning.includes('cn=No Uid,ou=people,dc=example,dc=com has no uid value')),
+      snapshot.warnings.join('\n'),
+    );
     assert.ok(snapshot.warnings.some((warning) => warning.startsWith("user name 'dup' is used by 2 entries")));
     assert.deepEqual(snapshot.ambiguousUserNames, ['dup']);
     assert.ok(!names(snapshot).includes('dup'));

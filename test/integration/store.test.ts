@@ -10,7 +10,18 @@ import { BACKENDS, dropTestSchemas, openTestStore } from '../helpers/store.js';
 
 after(dropTestSchemas);
 
-const manual: User = { userName: 'Alice', fullName: 'Alice', emailAddresses: ['a@x.com'], source: 'manual', authentication: 'local', disabled: false, privileges: ['login'], archiveAccess: ['read'], dn: null, stableId: null };
+const manual: User = {
+  userName: 'Alice',
+  fullName: 'Alice',
+  emailAddresses: ['a@x.com'],
+  source: 'manual',
+  authentication: 'local',
+  disabled: false,
+  privileges: ['login'],
+  archiveAccess: ['read'],
+  dn: null,
+  stableId: null,
+};
 
 for (const backend of BACKENDS) {
   describe(`store on ${backend}`, () => {
@@ -48,7 +59,19 @@ for (const backend of BACKENDS) {
       const { store } = await openTestStore(backend);
       try {
         const changes = Array.from({ length: 1200 }, (_, i) => ({ userName: `u${i}`, action: 'created' as const, detail: { dn: `uid=u${i}` } }));
-        const id = await recordRun(store.db, { startedAt: new Date().toISOString(), trigger: 'test', status: 'committed', settingsFingerprint: 'f', durationMs: 5, counts: { created: 1200, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 }, warnings: ['w'] }, changes);
+        const id = await recordRun(
+          store.db,
+          {
+            startedAt: new Date().toISOString(),
+            trigger: 'test',
+            status: 'committed',
+            settingsFingerprint: 'f',
+            durationMs: 5,
+            counts: { created: 1200, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 },
+            warnings: ['w'],
+          },
+          changes,
+        );
         const run = await findRun(store.db, id);
         assert.equal(run!.changes.length, 1200);
         assert.deepEqual(run!.changes[1199], changes[1199]);

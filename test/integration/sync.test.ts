@@ -22,7 +22,10 @@ afterEach(async () => {
   for (const test of opened.splice(0)) await test.store.close();
 });
 
-async function setup(backend: (typeof BACKENDS)[number], overrides: Record<string, unknown> = {}): Promise<{ directory: TestDirectory; test: TestStore; settings: DirectorySettings }> {
+async function setup(
+  backend: (typeof BACKENDS)[number],
+  overrides: Record<string, unknown> = {},
+): Promise<{ directory: TestDirectory; test: TestStore; settings: DirectorySettings }> {
   const directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
   const test = await openTestStore(backend);
   opened.push(test);
@@ -45,13 +48,19 @@ for (const backend of BACKENDS) {
       assert.equal(first.committed, true);
       assert.deepEqual(first.users.created.map((user) => user.userName).sort(), ['alice', 'bob', 'carol']);
       const alice = (await findUser(test.store.db, 'alice'))!;
-      assert.deepEqual({ source: alice.source, authentication: alice.authentication, privileges: alice.privileges, archiveAccess: alice.archiveAccess }, { source: 'directory', authentication: 'directory', privileges: ['login', 'archive'], archiveAccess: ['read', 'write'] });
+      assert.deepEqual(
+        { source: alice.source, authentication: alice.authentication, privileges: alice.privileges, archiveAccess: alice.archiveAccess },
+        { source: 'directory', authentication: 'directory', privileges: ['login', 'archive'], archiveAccess: ['read', 'write'] },
+      );
       const rowsBefore = await test.store.db.selectFrom('users').select(['user_name', 'updated_at']).orderBy('user_name').execute();
       const second = await sync(test, settings);
       assert.deepEqual([second.users.created.length, second.users.updated.length, second.users.deleted.length, second.users.unchanged], [0, 0, 0, 3]);
       assert.deepEqual(await test.store.db.selectFrom('users').select(['user_name', 'updated_at']).orderBy('user_name').execute(), rowsBefore);
       const runs = await listRuns(test.store.db);
-      assert.deepEqual(runs.map((run) => run.status), ['committed', 'committed']);
+      assert.deepEqual(
+        runs.map((run) => run.status),
+        ['committed', 'committed'],
+      );
     });
 
     it('updates changed attributes but never the privileges an administrator set', async () => {
@@ -65,14 +74,21 @@ for (const backend of BACKENDS) {
       ]);
       await client.unbind();
       const report = await sync(test, settings);
-      assert.deepEqual(report.users.updated, [{ userName: 'bob', changes: { fullName: { from: 'Bob', to: 'Bob Builder' }, emailAddresses: { from: ['bob@example.com', 'b.builder@example.com'], to: ['robert@example.com'] } } }]);
+      assert.deepEqual(report.users.updated, [
+        {
+          userName: 'bob',
+          changes: { fullName: { from: 'Bob', to: 'Bob Builder' }, emailAddresses: { from: ['bob@example.com', 'b.builder@example.com'], to: ['robert@example.com'] } },
+        },
+      ]);
       const bob = (await findUser(test.store.db, 'bob'))!;
       assert.equal(bob.fullName, 'Bob Builder');
       assert.deepEqual(bob.privileges, ['login', 'admin']);
     });
 
     it('follows a renamed entry (modrdn) and a moved entry (new superior) without creating a second user', async () => {
-      const { directory, test, settings } = await setup(backend, { groups: { filter: '(objectClass=groupOfNames)', members: 'member', memberSearchFilter: '', groups: ['Staff DN'] } });
+      const { directory, test, settings } = await setup(backend, {
+        groups: { filter: '(objectClass=groupOfNames)', members: 'member', memberSearchFilter: '', groups: ['Staff DN'] },
+      });
       await sync(test, settings);
       const before = (await findUser(test.store.db, 'alice'))!;
       const client = await adminClient(directory);
@@ -82,7 +98,10 @@ for (const backend of BACKENDS) {
       // groupOfNames has no referential integrity here: point the group at the new DNs as the refint overlay would.
       const fix = await adminClient(directory);
       await fix.modify(`cn=Staff DN,${GROUPS}`, [
-        new Change({ operation: 'replace', modification: new Attribute({ type: 'member', values: [`uid=alice.archer,${PEOPLE}`, `cn=Smith\\, John,ou=contractors,${OPENLDAP_BASE}`, `cn=Nested Names,${GROUPS}`] }) }),
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'member', values: [`uid=alice.archer,${PEOPLE}`, `cn=Smith\\, John,ou=contractors,${OPENLDAP_BASE}`, `cn=Nested Names,${GROUPS}`] }),
+        }),
       ]);
       await fix.unbind();
       const report = await sync(test, settings);
@@ -110,7 +129,18 @@ for (const backend of BACKENDS) {
 
     it('never changes or deletes a manual user, and reports a name collision', async () => {
       const { test, settings } = await setup(backend, { options: { deleteUsers: true } });
-      const manual = { userName: 'Carol', fullName: 'Manual Carol', emailAddresses: [], source: 'manual' as const, authentication: 'local' as const, disabled: false, privileges: ['login' as const], archiveAccess: [], dn: null, stableId: null };
+      const manual = {
+        userName: 'Carol',
+        fullName: 'Manual Carol',
+        emailAddresses: [],
+        source: 'manual' as const,
+        authentication: 'local' as const,
+        disabled: false,
+        privileges: ['login' as const],
+        archiveAccess: [],
+        dn: null,
+        stableId: null,
+      };
       await insertUser(test.store.db, manual, 'hash');
       const report = await sync(test, settings);
       assert.ok(report.warnings.some((warning) => warning.startsWith("directory user 'carol'") && warning.includes('manually created user')));
@@ -131,7 +161,10 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses mass deletions over the threshold unless allowed once', async () => {
-      const { test, settings } = await setup(backend, { options: { deleteUsers: true }, groups: { filter: '(objectClass=groupOfNames)', members: 'member', memberSearchFilter: '', groups: ['All Staff'] } });
+      const { test, settings } = await setup(backend, {
+        options: { deleteUsers: true },
+        groups: { filter: '(objectClass=groupOfNames)', members: 'member', memberSearchFilter: '', groups: ['All Staff'] },
+      });
       await sync(test, settings);
       const narrowed = { ...settings, groups: { ...settings.groups, groups: ['Staff DN'] } };
       await assert.rejects(sync(test, narrowed), (error) => isRosterError(error, 'SYNC_DELETE_GUARD') && /600 users/.test(error.message));
@@ -149,7 +182,11 @@ for (const backend of BACKENDS) {
         const { directory, test, settings } = await setup(backend, { options: { deleteUsers: true } });
         await sync(test, settings);
         // Users are read; the directory fails before the groups are.
-        const failing = sync(test, { ...settings, connection: { ...settings.connection, timeoutSeconds: 1 } }, { onProgress: (progress) => (progress.phase === 'users' ? failure(directory) : undefined) });
+        const failing = sync(
+          test,
+          { ...settings, connection: { ...settings.connection, timeoutSeconds: 1 } },
+          { onProgress: (progress) => (progress.phase === 'users' ? failure(directory) : undefined) },
+        );
         await assert.rejects(failing, (error) => isRosterError(error, 'SYNC_INCOMPLETE_READ'));
         directory.resume();
         assert.equal((await listUsers(test.store.db)).length, 3);
@@ -171,7 +208,10 @@ for (const backend of BACKENDS) {
       await removeMemberUid(directory, 'MailStore Users', 'alice');
       const preview = await previewSync(test.store, { ...settings, options: { ...settings.options, deleteUsers: true } });
       assert.equal(preview.committed, false);
-      assert.deepEqual(preview.users.deleted.map((removal) => removal.userName), ['alice']);
+      assert.deepEqual(
+        preview.users.deleted.map((removal) => removal.userName),
+        ['alice'],
+      );
       assert.ok(await findUser(test.store.db, 'alice'));
     });
   });

@@ -5,7 +5,12 @@ import { writeJson } from '../../src/cli/json-stream.js';
 
 describe('streamed JSON output', () => {
   it('writes exactly what JSON.stringify(value, null, 2) would', async () => {
-    const value = { committed: false, users: { created: Array.from({ length: 3000 }, (_, i) => ({ userName: `u${i}`, emailAddresses: [`u${i}@x`], dn: null, skip: undefined })), updated: [], unchanged: 0 }, warnings: ['a "quoted" one'], nested: { empty: {}, text: 'Zoë\n' } };
+    const value = {
+      committed: false,
+      users: { created: Array.from({ length: 3000 }, (_, i) => ({ userName: `u${i}`, emailAddresses: [`u${i}@x`], dn: null, skip: undefined })), updated: [], unchanged: 0 },
+      warnings: ['a "quoted" one'],
+      nested: { empty: {}, text: 'Zoë\n' },
+    };
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk) => (text += chunk));

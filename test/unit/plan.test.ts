@@ -11,15 +11,46 @@ const settings = validateSettings({ preset: 'openldap', connection: { server: 'x
 const deleting = { ...settings, options: { ...settings.options, deleteUsers: true } };
 
 function entry(name: string, id = name, dn = `uid=${name},dc=x`): DirectoryUser {
-  return { dn, dnKey: dn.toLowerCase(), stableId: `entryUUID:${id}`, userName: name, fullName: name.toUpperCase(), emailAddresses: [`${name}@x.com`], disabled: false, groupKeys: [] };
+  return {
+    dn,
+    dnKey: dn.toLowerCase(),
+    stableId: `entryUUID:${id}`,
+    userName: name,
+    fullName: name.toUpperCase(),
+    emailAddresses: [`${name}@x.com`],
+    disabled: false,
+    groupKeys: [],
+  };
 }
 
 function local(name: string, id = name, dn = `uid=${name},dc=x`, overrides: Partial<User> = {}): User {
-  return { userName: name, fullName: name.toUpperCase(), emailAddresses: [`${name}@x.com`], source: 'directory', authentication: 'directory', disabled: false, privileges: ['login'], archiveAccess: ['read'], dn, stableId: `entryUUID:${id}`, ...overrides };
+  return {
+    userName: name,
+    fullName: name.toUpperCase(),
+    emailAddresses: [`${name}@x.com`],
+    source: 'directory',
+    authentication: 'directory',
+    disabled: false,
+    privileges: ['login'],
+    archiveAccess: ['read'],
+    dn,
+    stableId: `entryUUID:${id}`,
+    ...overrides,
+  };
 }
 
 function snapshot(users: DirectoryUser[], extra: Partial<DirectorySnapshot> = {}): DirectorySnapshot {
-  return { baseDn: 'dc=x', server: 's', users, groups: [], outsideSelection: [], ambiguousUserNames: [], warnings: [], statistics: { userEntries: users.length, groupEntries: 0, pages: 1, references: 0, durationMs: 1 }, ...extra };
+  return {
+    baseDn: 'dc=x',
+    server: 's',
+    users,
+    groups: [],
+    outsideSelection: [],
+    ambiguousUserNames: [],
+    warnings: [],
+    statistics: { userEntries: users.length, groupEntries: 0, pages: 1, references: 0, durationMs: 1 },
+    ...extra,
+  };
 }
 
 describe('planning a synchronization', () => {
@@ -41,7 +72,10 @@ describe('planning a synchronization', () => {
   it('counts unchanged users and creates new ones with the default privileges', () => {
     const plan = planSync(snapshot([entry('a'), entry('b')]), [local('a')], settings);
     assert.equal(plan.unchanged, 1);
-    assert.deepEqual(plan.created.map((user) => [user.userName, user.source, user.authentication, user.privileges, user.archiveAccess]), [['b', 'directory', 'directory', ['login'], ['read']]]);
+    assert.deepEqual(
+      plan.created.map((user) => [user.userName, user.source, user.authentication, user.privileges, user.archiveAccess]),
+      [['b', 'directory', 'directory', ['login'], ['read']]],
+    );
   });
 
   it('never plans changes to manual users and warns on a name collision', () => {
@@ -71,15 +105,25 @@ describe('planning a synchronization', () => {
   it('allows two users to swap names, and skips a rename onto a name that stays taken', () => {
     const swap = planSync(snapshot([entry('b', 'a-id'), entry('a', 'b-id')]), [local('a', 'a-id'), local('b', 'b-id')], settings);
     assert.equal(swap.updated.length, 2);
-    const taken = planSync(snapshot([entry('b', 'a-id'), entry('c', 'b-id', 'uid=b,dc=x')]), [local('a', 'a-id'), local('b', 'b-id'), local('z', 'z', 'uid=z,dc=x', { source: 'manual', userName: 'c' })], settings);
-    assert.ok(taken.warnings.some((warning) => warning.includes("renamed to 'c'")), taken.warnings.join('\n'));
+    const taken = planSync(
+      snapshot([entry('b', 'a-id'), entry('c', 'b-id', 'uid=b,dc=x')]),
+      [local('a', 'a-id'), local('b', 'b-id'), local('z', 'z', 'uid=z,dc=x', { source: 'manual', userName: 'c' })],
+      settings,
+    );
+    assert.ok(
+      taken.warnings.some((warning) => warning.includes("renamed to 'c'")),
+      taken.warnings.join('\n'),
+    );
   });
 });
 
 describe('guards', () => {
   it('refuses an empty read while directory users exist', () => {
     const plan = planSync(snapshot([]), [local('a')], settings);
-    assert.throws(() => checkPlan(plan, 0, settings), (error) => isRosterError(error, 'SYNC_EMPTY_READ'));
+    assert.throws(
+      () => checkPlan(plan, 0, settings),
+      (error) => isRosterError(error, 'SYNC_EMPTY_READ'),
+    );
     assert.doesNotThrow(() => checkPlan(planSync(snapshot([]), [], settings), 0, settings));
   });
 
@@ -94,7 +138,10 @@ describe('guards', () => {
     const users = Array.from({ length: 20 }, (_, i) => local(`u${i}`));
     const plan = planSync(snapshot([entry('u0')]), users, deleting);
     assert.equal(plan.deleted.length, 19);
-    assert.throws(() => checkPlan(plan, 1, deleting), (error) => isRosterError(error, 'SYNC_DELETE_GUARD'));
+    assert.throws(
+      () => checkPlan(plan, 1, deleting),
+      (error) => isRosterError(error, 'SYNC_DELETE_GUARD'),
+    );
     assert.doesNotThrow(() => checkPlan(plan, 1, deleting, { allowMassDelete: true }));
   });
 });

@@ -46,7 +46,17 @@ describe('directory settings', () => {
       options: { maxDeletions: 'ten' },
     });
     const paths = issues.map((issue) => issue.path);
-    for (const path of ['connection.server', 'connection.protocol', 'connection.password', 'connection.administrativeDn', 'users.filter', 'users.userName', 'groups.memberSearchFilter', 'groups.filter', 'options.maxDeletions']) {
+    for (const path of [
+      'connection.server',
+      'connection.protocol',
+      'connection.password',
+      'connection.administrativeDn',
+      'users.filter',
+      'users.userName',
+      'groups.memberSearchFilter',
+      'groups.filter',
+      'options.maxDeletions',
+    ]) {
       assert.ok(paths.includes(path), `expected an issue at ${path}, got ${paths.join(', ')}`);
     }
     assert.match(issues.find((issue) => issue.path === 'users.filter')!.message, /unbalanced parentheses/);

@@ -1,0 +1,24 @@
+import tseslint from 'typescript-eslint';
+
+const ldapts = { name: 'ldapts', message: 'Only src/ldap may import ldapts (DESIGN §2).' };
+const database = [
+  { name: 'kysely', message: 'Only src/store may use the database (type imports are fine).', allowTypeImports: true },
+  { name: 'pg', message: 'Only src/store may import pg.' },
+  { name: 'better-sqlite3', message: 'Only src/store may import better-sqlite3.' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'web/static/vendor/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      'no-control-regex': 'off',
+    },
+  },
+  // Imports flow one way (DESIGN §2): only ldap/ talks to ldapts, only store/ to the database drivers.
+  { files: ['src/**/*.ts'], ignores: ['src/ldap/**', 'src/store/**'], rules: { 'no-restricted-imports': ['error', { paths: [ldapts, ...database] }] } },
+  { files: ['src/ldap/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: database }] } },
+  { files: ['src/store/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: [ldapts] }] } },
+);
