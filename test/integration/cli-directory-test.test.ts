@@ -34,12 +34,18 @@ describe('roster directory test FILE', () => {
     assert.equal(report.committed, false);
     assert.deepEqual(report.users.created.map((user: { userName: string }) => user.userName).sort(), ['alice', 'bob', 'carol']);
     const alice = report.users.created.find((user: { userName: string }) => user.userName === 'alice');
-    assert.deepEqual(alice, {
+    const { stableId, ...rest } = alice;
+    assert.match(stableId, /^entryUUID:/);
+    assert.deepEqual(rest, {
       userName: 'alice',
       fullName: 'Alice Archer',
       emailAddresses: ['alice@example.com', 'Alice.Archer@example.com'],
       dn: 'uid=alice,ou=people,dc=example,dc=com',
       disabled: false,
+      source: 'directory',
+      authentication: 'directory',
+      privileges: ['login'],
+      archiveAccess: ['read'],
     });
     assert.deepEqual(report.users.updated, []);
     assert.deepEqual(report.users.deleted, []);
