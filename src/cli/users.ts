@@ -7,7 +7,7 @@ import { deleteUser, findUser, insertUser, listUsers, type StoredUser } from '..
 import { readStdin, withStore } from './context.js';
 import { printJson } from './output.js';
 
-function publicUser({ id: _id, ...user }: StoredUser): User {
+function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
   return user;
 }
 

@@ -29,7 +29,8 @@ function rows(schema: JsonSchema, prefix: string): string[] {
       lines.push(...rows(property, path));
       continue;
     }
-    const required = schema.required?.includes(key) && property.default === undefined ? 'required' : property.default === undefined ? 'optional' : `\`${JSON.stringify(property.default)}\``;
+    const required =
+      schema.required?.includes(key) && property.default === undefined ? 'required' : property.default === undefined ? 'optional' : `\`${JSON.stringify(property.default)}\``;
     lines.push(`| \`${path}\` | ${typeOf(property)} | ${required} | ${(property.description ?? '').replace(/\|/g, '\\|')} |`);
   }
   return lines;
@@ -50,7 +51,7 @@ export function settingsDocument(): string {
     '',
     '## Presets',
     '',
-    '`preset` fills these values (the manual\'s configuration samples); any key you write yourself wins.',
+    "`preset` fills these values (the manual's configuration samples); any key you write yourself wins.",
     '',
     ...Object.entries(PRESETS).flatMap(([name, values]) => [`### ${name}`, '', '```json', JSON.stringify(values, null, 2), '```', '']),
   ].join('\n');

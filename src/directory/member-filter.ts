@@ -123,6 +123,18 @@ export class MemberIndex<T> {
 }
 
 const EMPTY_BAG: AttributeBag = new Map();
+const interned = new Map<string, string>();
+
+/** objectClass values repeat on every entry: keep one lower-cased copy of each short value. */
+function lowerCaseInterned(value: string): string {
+  if (value.length > 32) return value.toLowerCase();
+  let lower = interned.get(value);
+  if (lower === undefined) {
+    lower = value.toLowerCase();
+    if (interned.size < 10_000) interned.set(value, lower);
+  }
+  return lower;
+}
 
 export function attributeBag(names: string[], valuesOf: (name: string) => string[]): AttributeBag {
   if (names.length === 0) return EMPTY_BAG;

@@ -8,9 +8,25 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface StoredUser extends User {
   id: number;
+  /** The normalized DN, kept in the store so planning need not parse every DN again. */
+  dnKey: string | null;
 }
 
-function toUser(row: Selectable<UsersTable>): StoredUser {
+type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key'>;
+
+const sharedLists = new Map<string, readonly string[]>();
+
+/** Privilege lists repeat across thousands of users: parse each distinct one once and share it (frozen). */
+function sharedList<T extends string>(json: string): T[] {
+  let list = sharedLists.get(json);
+  if (!list) {
+    list = Object.freeze(JSON.parse(json) as string[]);
+    sharedLists.set(json, list);
+  }
+  return list as T[];
+}
+
+function toUser(row: UserRow): StoredUser {
   return {
     id: row.id,
     userName: row.user_name,
@@ -19,9 +35,10 @@ function toUser(row: Selectable<UsersTable>): StoredUser {
     source: row.source as UserSource,
     authentication: row.authentication as AuthenticationMethod,
     disabled: row.disabled === 1,
-    privileges: JSON.parse(row.privileges) as Privilege[],
-    archiveAccess: JSON.parse(row.archive_access) as ArchiveAccess[],
+    privileges: sharedList<Privilege>(row.privileges),
+    archiveAccess: sharedList<ArchiveAccess>(row.archive_access),
     dn: row.dn,
+    dnKey: row.dn_key,
     stableId: row.stable_id,
   };
 }
@@ -49,7 +66,6 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
 const USER_COLUMNS = [
   'id',
   'user_name',
-  'user_name_key',
   'full_name',
   'email_addresses',
   'source',
@@ -60,9 +76,6 @@ const USER_COLUMNS = [
   'dn',
   'dn_key',
   'stable_id',
-  'password_hash',
-  'created_at',
-  'updated_at',
 ] as const;
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {

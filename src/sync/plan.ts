@@ -56,7 +56,15 @@ interface LocalIndex {
   manualByName: Map<string, User>;
 }
 
-function indexLocalUsers(localUsers: Iterable<User>): LocalIndex {
+/** A local user as the planner needs it; `dnKey` saves re-normalizing 100,000 stored DNs on every run. */
+export type LocalUser = User & { dnKey?: string | null };
+
+function localDnKey(user: LocalUser): string | undefined {
+  if (user.dnKey) return user.dnKey;
+  return user.dn ? dnKey(user.dn) : undefined;
+}
+
+function indexLocalUsers(localUsers: Iterable<LocalUser>): LocalIndex {
   const index: LocalIndex = { byStableId: new Map(), byDn: new Map(), byName: new Map(), manualByName: new Map() };
   for (const user of localUsers) {
     if (user.source === 'manual') {
@@ -64,7 +72,8 @@ function indexLocalUsers(localUsers: Iterable<User>): LocalIndex {
       continue;
     }
     if (user.stableId) index.byStableId.set(user.stableId, user);
-    if (user.dn) index.byDn.set(dnKey(user.dn), user);
+    const key = localDnKey(user);
+    if (key) index.byDn.set(key, user);
     index.byName.set(userNameKey(user.userName), user);
   }
   return index;
@@ -106,12 +115,13 @@ function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
 }
 
 function removalReason(user: User, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
-  const name = outside.get(user.stableId ?? '') ?? (user.dn ? outside.get(dnKey(user.dn)) : undefined);
+  const key = localDnKey(user);
+  const name = outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined);
   if (name !== undefined) return `no longer in group ${settings.groups.groups.join(', ')}`;
   return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
-export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<User>, settings: DirectorySettings): SyncPlan {
+export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings): SyncPlan {
   const index = indexLocalUsers(localUsers);
   const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.byName.size, warnings: [...snapshot.warnings] };
   const matched = new Set<User>();

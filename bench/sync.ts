@@ -1,0 +1,74 @@
+/**
+ * "Synchronize now" on a large directory: full sync into an empty database and a no-change re-sync, next to a
+ * paged ldapsearch of the same users and groups measured in the same run. Run: npm run bench:sync
+ * BENCH_DATABASE_URL=postgres://... adds the same measurement on PostgreSQL (a fresh schema is created).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { stopAllDirectories } from '../test/helpers/slapd.js';
+import { USERS, VARIANTS, ldapsearchBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
+
+const USER_ATTRIBUTES = ['uid', 'displayName', 'mail', 'entryUUID', 'objectGUID', 'nsUniqueId', 'ipaUniqueID', 'userAccountControl', 'nsAccountLock', 'pwdAccountLockedTime', 'objectClass', 'cn'];
+
+async function databases(): Promise<Array<{ name: string; args: () => Promise<string[]> }>> {
+  const list = [{ name: 'sqlite', args: async () => ['--data', mkdtempSync(join(tmpdir(), 'roster-bench-data-'))] }];
+  const url = process.env.BENCH_DATABASE_URL;
+  if (url) {
+    list.push({
+      name: 'postgres',
+      args: async () => {
+        const schema = `roster_bench_${Date.now()}`;
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query(`CREATE SCHEMA ${schema}`);
+        await client.end();
+        return ['--data', mkdtempSync(join(tmpdir(), 'roster-bench-data-')), '--database-url', `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`];
+      },
+    });
+  }
+  return list;
+}
+
+async function timed(args: string[]): Promise<{ ms: number; rssMb: number; report: { users: { created: unknown[]; unchanged: number } } }> {
+  const run = await roster(args);
+  if (run.code !== 0) throw new Error(`roster ${args.join(' ')} failed: ${run.stderr}`);
+  return { ms: run.ms, rssMb: run.rssMb, report: JSON.parse(run.stdout) };
+}
+
+const directory = await startBenchDirectory();
+try {
+  console.log(row(['variant / database', 'ldapsearch ms', 'full sync ms', 'ratio', 're-sync ms', 'ratio', 'peak MB']));
+  for (const database of await databases()) {
+    for (const [name, groups] of Object.entries(VARIANTS)) {
+      const searches = [
+        { filter: '(objectClass=posixAccount)', attributes: USER_ATTRIBUTES },
+        { filter: groups.filter, attributes: ['cn', 'description', 'member', 'memberUid', 'objectClass'] },
+      ];
+      await ldapsearchBaseline(directory, searches);
+      const baseline = await ldapsearchBaseline(directory, searches);
+      const global = await database.args();
+      const file = writeSettings(`sync-${database.name}-${name.length}.yaml`, directory, groups);
+      const stored = await roster([...global, 'directory', 'set', file]);
+      if (stored.code !== 0) throw new Error(stored.stderr);
+      const full = await timed([...global, 'directory', 'sync', '--json']);
+      if (full.report.users.created.length !== USERS) throw new Error(`expected ${USERS} created, got ${full.report.users.created.length}`);
+      const again = await timed([...global, 'directory', 'sync', '--json']);
+      if (again.report.users.unchanged !== USERS) throw new Error(`expected ${USERS} unchanged, got ${again.report.users.unchanged}`);
+      console.log(
+        row([
+          `${name} / ${database.name}`,
+          baseline.toFixed(0),
+          full.ms.toFixed(0),
+          (full.ms / baseline).toFixed(2) + 'x',
+          again.ms.toFixed(0),
+          (again.ms / baseline).toFixed(2) + 'x',
+          Math.max(full.rssMb, again.rssMb).toFixed(0),
+        ]),
+      );
+    }
+  }
+} finally {
+  await stopAllDirectories();
+}
