@@ -141,11 +141,7 @@ export function attributeBag(names: string[], valuesOf: (name: string) => string
   const bag: AttributeBag = new Map();
   for (const name of names) {
     const values = valuesOf(name);
-    if (values.length > 0)
-      bag.set(
-        name,
-        values.map((value) => value.toLowerCase()),
-      );
+    if (values.length > 0) bag.set(name, values.map(lowerCaseInterned));
   }
   return bag;
 }

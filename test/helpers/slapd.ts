@@ -203,7 +203,14 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
         .filter((line) => / BIND dn=/.test(line));
       return dn === undefined ? lines.length : lines.filter((line) => line.toLowerCase().includes(`dn="${dn.toLowerCase()}"`)).length;
     },
-    pause: () => child?.kill('SIGSTOP'),
+    pause: () => {
+      // Returns only once the kernel shows the process stopped, so the next request surely finds it frozen.
+      if (!child?.pid || !child.kill('SIGSTOP')) return;
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline && !/^\d+ \(.*\) T /.test(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))) {
+        // spin: the caller may be a synchronous callback
+      }
+    },
     kill: () => child?.kill('SIGKILL'),
     resume: () => child?.kill('SIGCONT'),
     stop,
