@@ -10,7 +10,20 @@ import pg from 'pg';
 import { stopAllDirectories } from '../test/helpers/slapd.js';
 import { USERS, VARIANTS, ldapsearchBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
 
-const USER_ATTRIBUTES = ['uid', 'displayName', 'mail', 'entryUUID', 'objectGUID', 'nsUniqueId', 'ipaUniqueID', 'userAccountControl', 'nsAccountLock', 'pwdAccountLockedTime', 'objectClass', 'cn'];
+const USER_ATTRIBUTES = [
+  'uid',
+  'displayName',
+  'mail',
+  'entryUUID',
+  'objectGUID',
+  'nsUniqueId',
+  'ipaUniqueID',
+  'userAccountControl',
+  'nsAccountLock',
+  'pwdAccountLockedTime',
+  'objectClass',
+  'cn',
+];
 
 async function databases(): Promise<Array<{ name: string; args: () => Promise<string[]> }>> {
   const list = [{ name: 'sqlite', args: async () => ['--data', mkdtempSync(join(tmpdir(), 'roster-bench-data-'))] }];

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { RosterError } from '../errors.js';
 import { registerDirectoryCommands } from './directory.js';
 import { registerUserCommands } from './users.js';
+import { registerLoginCommand } from './login.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerDirectoryCommands(program);
   registerUserCommands(program);
+  registerLoginCommand(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }

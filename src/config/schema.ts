@@ -144,6 +144,28 @@ export const defaultPrivilegesSchema = z.object({
     .describe(`Access to their own archive: ${ARCHIVE_ACCESS.join(', ')}.`),
 });
 
+export const loginSchema = z.object({
+  delayAfterFailures: z
+    .number()
+    .int()
+    .min(1)
+    .default(3)
+    .describe('Failed logins (per user name and per source) after which every further attempt waits, doubling from 1 s up to 16 s.'),
+  blockAfterFailures: z.number().int().min(1).default(10).describe('Failed logins (per user name and per source) after which attempts are refused outright for blockMinutes.'),
+  blockMinutes: z.number().positive().default(15).describe('How long a blocked user name or source stays blocked.'),
+  windowMinutes: z.number().positive().default(15).describe('Failures older than this are forgotten.'),
+  failureResponseMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(5000)
+    .default(250)
+    .describe('Every failed login answers no sooner than this, so unknown users and wrong passwords take the same time.'),
+});
+
+export type LoginSettings = z.infer<typeof loginSchema>;
+export const DEFAULT_LOGIN_SETTINGS: LoginSettings = loginSchema.parse({});
+
 export const directorySettingsSchema = z
   .object({
     type: z.literal('ldap').default('ldap').describe('Directory service type; only "ldap" (generic LDAP) exists.'),
@@ -153,6 +175,7 @@ export const directorySettingsSchema = z
     groups: groupsSchema.default({ name: 'cn', members: 'member', groups: [] }),
     options: optionsSchema.default({ deleteUsers: false }),
     defaultPrivileges: defaultPrivilegesSchema.default({ privileges: ['login'], archiveAccess: ['read'] }),
+    login: loginSchema.default(DEFAULT_LOGIN_SETTINGS).describe('Login throttling (applies to every user).'),
     schedule: z.string().trim().optional().describe('Cron expression for scheduled synchronization (e.g. "0 */6 * * *"); off when absent.'),
   })
   .strict();

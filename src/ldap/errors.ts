@@ -132,3 +132,11 @@ export function toRosterError(error: unknown, what: string, server?: string): Ro
       return new RosterError('LDAP_OPERATION_FAILED', `The ${what} failed${at}: ${detail || 'unknown error'}.`, { cause: error });
   }
 }
+
+/**
+ * AD explains a failed bind in the diagnostic text: "80090308: LdapErr: DSID-0C09042A, comment:
+ * AcceptSecurityContext error, data 52e, v3839". The `data` field is the Windows error (52e = bad password).
+ */
+export function adBindSubcode(error: unknown): string | undefined {
+  return /\bdata ([0-9a-f]{3,8})\b/i.exec(diagnosticOf(error))?.[1]?.toLowerCase();
+}

@@ -84,6 +84,18 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0002_login_attempts': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('login_attempts')
+          .addColumn('key', 'text', (column) => column.primaryKey())
+          .addColumn('failures', 'integer', (column) => column.notNull())
+          .addColumn('first_failure_at', sql`bigint`, (column) => column.notNull())
+          .addColumn('last_failure_at', sql`bigint`, (column) => column.notNull())
+          .addColumn('blocked_until', sql`bigint`, (column) => column.notNull().defaultTo(0))
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -75,7 +75,17 @@ export interface LocksTable {
   expires_at: number;
 }
 
+export interface LoginAttemptsTable {
+  /** `user:<lower-cased name>` or `source:<address>`. */
+  key: string;
+  failures: number;
+  first_failure_at: number;
+  last_failure_at: number;
+  blocked_until: number;
+}
+
 export interface Database {
+  login_attempts: LoginAttemptsTable;
   users: UsersTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;

@@ -43,7 +43,7 @@ export interface TestDirectory {
   certificates: TestCertificates;
   dir: string;
   logFile: string;
-  /** BIND operations the server logged so far, optionally only those for one DN. */
+  /** BIND requests the server logged so far, optionally only those for one DN. */
   bindCount(dn?: string): number;
   pause(): void;
   /** SIGKILL: the server vanishes at once, mid-operation. */
@@ -198,9 +198,10 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
     dir,
     logFile,
     bindCount(dn?: string) {
+      // slapd logs a request line (`BIND dn="..." method=128`) and, on success, a result line: count requests.
       const lines = readFileSync(logFile, 'utf8')
         .split('\n')
-        .filter((line) => / BIND dn=/.test(line));
+        .filter((line) => / BIND dn=".*" method=/.test(line));
       return dn === undefined ? lines.length : lines.filter((line) => line.toLowerCase().includes(`dn="${dn.toLowerCase()}"`)).length;
     },
     pause: () => {

@@ -1,0 +1,53 @@
+/**
+ * What logins need of the directory: the current settings, a connection pool built from them, and the base DN.
+ * Rebuilt when the stored settings change (the server keeps one of these for its lifetime).
+ */
+import type { DirectorySettings } from '../config/schema.js';
+import { LdapPool } from '../ldap/pool.js';
+import { detectBaseDn } from '../ldap/rootdse.js';
+import { createHash } from 'node:crypto';
+import { loadDirectorySettings } from '../store/settings.js';
+import type { Store } from '../store/store.js';
+
+export interface DirectoryAccess {
+  settings: DirectorySettings;
+  pool: LdapPool;
+  baseDn(): Promise<string>;
+}
+
+export class DirectoryAccessProvider {
+  private current: { fingerprint: string; access: DirectoryAccess } | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  async settings(): Promise<DirectorySettings | undefined> {
+    return loadDirectorySettings(this.store.db, this.store.secrets);
+  }
+
+  /** The access for the stored settings; undefined when no directory is configured. */
+  async get(settings?: DirectorySettings): Promise<DirectoryAccess | undefined> {
+    const current = settings ?? (await this.settings());
+    if (!current) return undefined;
+    // In memory only, so the password may take part: a changed password must give a new pool.
+    const fingerprint = createHash('sha256').update(JSON.stringify(current)).digest('hex');
+    if (this.current?.fingerprint === fingerprint) return this.current.access;
+    await this.current?.access.pool.close();
+    const pool = new LdapPool(current.connection);
+    let baseDn: Promise<string> | undefined;
+    const access: DirectoryAccess = {
+      settings: current,
+      pool,
+      baseDn: () =>
+        (baseDn ??= current.connection.baseDn
+          ? Promise.resolve(current.connection.baseDn)
+          : pool.withService(detectBaseDn).catch((error) => ((baseDn = undefined), Promise.reject(error)))),
+    };
+    this.current = { fingerprint, access };
+    return access;
+  }
+
+  async close(): Promise<void> {
+    await this.current?.access.pool.close();
+    this.current = undefined;
+  }
+}

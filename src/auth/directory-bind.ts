@@ -1,0 +1,136 @@
+/**
+ * Checking a password against the directory: find the entry (stored DN, or a search for manual users),
+ * then exactly one bind as that entry (AD counts every failed bind against the account's lockout).
+ */
+import { RosterError, isRosterError } from '../errors.js';
+import { adBindSubcode } from '../ldap/errors.js';
+import type { LdapSession } from '../ldap/session.js';
+import { userNameFrom } from '../directory/attributes.js';
+import { escapeFilterValue, parseFilter, serializeFilter } from '../rfc/filter.js';
+import type { DirectoryAccess } from './directory-access.js';
+
+export type BindOutcome =
+  | { ok: true; dn: string }
+  | { ok: false; code: 'AUTH_REJECTED' | 'AUTH_PASSWORD_EXPIRED' | 'AUTH_MUST_CHANGE_PASSWORD' | 'AUTH_ACCOUNT_LOCKED'; reason: string; countsAsFailure: boolean };
+
+/** AD's bind sub-codes (the "data" field of the diagnostic) and what the caller may learn from each. */
+const AD_SUBCODES: Record<string, { code: Exclude<BindOutcome, { ok: true }>['code']; reason: string; countsAsFailure: boolean }> = {
+  '525': { code: 'AUTH_REJECTED', reason: 'AD: no such user (525)', countsAsFailure: true },
+  '52e': { code: 'AUTH_REJECTED', reason: 'AD: wrong password (52e)', countsAsFailure: true },
+  '530': { code: 'AUTH_REJECTED', reason: 'AD: logon not permitted at this time (530)', countsAsFailure: false },
+  '531': { code: 'AUTH_REJECTED', reason: 'AD: logon not permitted from this workstation (531)', countsAsFailure: false },
+  '532': { code: 'AUTH_PASSWORD_EXPIRED', reason: 'AD: password expired (532)', countsAsFailure: false },
+  '533': { code: 'AUTH_REJECTED', reason: 'AD: account disabled (533)', countsAsFailure: false },
+  '701': { code: 'AUTH_REJECTED', reason: 'AD: account expired (701)', countsAsFailure: false },
+  '773': { code: 'AUTH_MUST_CHANGE_PASSWORD', reason: 'AD: password must be changed (773)', countsAsFailure: false },
+  '775': { code: 'AUTH_ACCOUNT_LOCKED', reason: 'AD: account locked out (775)', countsAsFailure: false },
+};
+
+/** OpenLDAP's ppolicy overlay explains some refusals in the diagnostic text. */
+function ppolicyOutcome(diagnostic: string): Exclude<BindOutcome, { ok: true }> | undefined {
+  if (/account (is )?locked/i.test(diagnostic)) return { ok: false, code: 'AUTH_ACCOUNT_LOCKED', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
+  if (/password (has )?expired/i.test(diagnostic)) return { ok: false, code: 'AUTH_PASSWORD_EXPIRED', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
+  if (/must (be )?change/i.test(diagnostic)) return { ok: false, code: 'AUTH_MUST_CHANGE_PASSWORD', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
+  return undefined;
+}
+
+function unavailable(error: unknown): RosterError {
+  return new RosterError('AUTH_DIRECTORY_UNAVAILABLE', 'The directory is unavailable; try again later.', { cause: error });
+}
+
+function isOutage(error: unknown): boolean {
+  return isRosterError(error) && /^(LDAP_CONNECT_FAILED|LDAP_TIME_LIMIT|LDAP_TLS_UNTRUSTED|LDAP_TLS_FAILED)$/.test(error.code);
+}
+
+/** One bind; a refused bind is an outcome, an unreachable directory an error. */
+export async function bindOnce(access: DirectoryAccess, dn: string, password: string): Promise<BindOutcome | { ok: false; code: 'NO_ENTRY'; subcode?: string }> {
+  try {
+    await access.pool.bindAs(dn, password);
+    return { ok: true, dn };
+  } catch (error) {
+    if (isOutage(error)) throw unavailable(error);
+    if (!isRosterError(error, 'LDAP_INVALID_CREDENTIALS')) throw unavailable(error);
+    return refusedBindOutcome(error.cause);
+  }
+}
+
+/** What a refused bind (result 49) means, from AD's sub-code or OpenLDAP ppolicy's text. */
+export function refusedBindOutcome(cause: unknown): Exclude<BindOutcome, { ok: true }> | { ok: false; code: 'NO_ENTRY'; subcode?: string } {
+  const subcode = adBindSubcode(cause);
+  if (subcode && subcode !== '525' && AD_SUBCODES[subcode]) return { ok: false, ...AD_SUBCODES[subcode]! };
+  const policy = ppolicyOutcome(String((cause as Error | undefined)?.message ?? ''));
+  if (policy) return policy;
+  // OpenLDAP answers a bind to a DN that does not exist like a wrong password (RFC 4513 §6.3.1); AD says 525.
+  return { ok: false, code: 'NO_ENTRY', subcode };
+}
+
+function stableIdFilter(stableId: string): string | undefined {
+  const separator = stableId.indexOf(':');
+  const kind = stableId.slice(0, separator);
+  const value = stableId.slice(separator + 1);
+  if (kind === 'objectGUID') {
+    const hex = value.replace(/-/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) return undefined;
+    const bytes = Buffer.from(hex, 'hex');
+    const ordered = Buffer.concat([
+      Buffer.from(bytes.subarray(0, 4)).reverse(),
+      Buffer.from(bytes.subarray(4, 6)).reverse(),
+      Buffer.from(bytes.subarray(6, 8)).reverse(),
+      bytes.subarray(8),
+    ]);
+    return `(objectGUID=${[...ordered].map((byte) => '\\' + byte.toString(16).padStart(2, '0')).join('')})`;
+  }
+  if (kind === 'entryUUID' || kind === 'nsUniqueId' || kind === 'ipaUniqueID') return `(${kind}=${escapeFilterValue(value)})`;
+  return undefined;
+}
+
+function withinUserFilter(access: DirectoryAccess, filter: string): string {
+  const userFilter = access.settings.users.filter;
+  return serializeFilter(parseFilter(userFilter ? `(&${userFilter}${filter})` : filter));
+}
+
+async function searchDns(access: DirectoryAccess, filter: string, attributes: string[]): Promise<Array<{ dn: string; name: string | undefined }>> {
+  const base = await access.baseDn();
+  return access.pool.withService(async (session: LdapSession) => {
+    const found: Array<{ dn: string; name: string | undefined }> = [];
+    for await (const page of session.searchPages({ base, filter, attributes, pageSize: 10, purpose: 'search for the user logging on' })) {
+      for (const entry of page.entries) found.push({ dn: entry.dn, name: attributes[0] ? entry.first(attributes[0]) : undefined });
+      if (found.length > 5) break;
+    }
+    return found;
+  });
+}
+
+/** Entries whose user name (after localPartOnly) is `userName`; the user-name attribute is matched exactly or as `name@*`. */
+export async function findEntriesByName(access: DirectoryAccess, userName: string): Promise<string[]> {
+  const { userName: attribute, localPartOnly } = access.settings.users;
+  const value = escapeFilterValue(userName);
+  const nameFilter = localPartOnly ? `(|(${attribute}=${value})(${attribute}=${value}@*))` : `(${attribute}=${value})`;
+  try {
+    const found = await searchDns(access, withinUserFilter(access, nameFilter), [attribute]);
+    return found.filter((entry) => userNameFrom(entry.name, localPartOnly).toLowerCase() === userName.toLowerCase()).map((entry) => entry.dn);
+  } catch (error) {
+    throw isOutage(error) ? unavailable(error) : error;
+  }
+}
+
+/** Finds a directory user's entry again after it moved: by stable id, else by name. */
+export async function relocateEntry(access: DirectoryAccess, stableId: string | null, userName: string): Promise<string[]> {
+  const byId = stableId ? stableIdFilter(stableId) : undefined;
+  try {
+    if (byId) return (await searchDns(access, withinUserFilter(access, byId), [])).map((entry) => entry.dn);
+  } catch (error) {
+    throw isOutage(error) ? unavailable(error) : error;
+  }
+  return findEntriesByName(access, userName);
+}
+
+/** Whether an entry exists at `dn` (asked with the service account). */
+export async function entryExists(access: DirectoryAccess, dn: string): Promise<boolean> {
+  try {
+    return (await access.pool.withService((session) => session.readEntry(dn, ['1.1'], 'check of the stored DN'))) !== undefined;
+  } catch (error) {
+    if (isOutage(error)) throw unavailable(error);
+    return false;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Logging on (the manual's "Login with LDAP server Credentials"): synced users bind with their directory
+ * password, manual users with `authentication: directory` are looked up in the directory by name, everybody
+ * else has a local argon2id password. Callers learn little ("invalid user name or password"); the log says why.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_LOGIN_SETTINGS, type LoginSettings } from '../config/schema.js';
+import { RosterError, isRosterError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { userNameKey, type User } from '../model.js';
+import type { Store } from '../store/store.js';
+import { findPasswordHash, findUser, updateUser, type StoredUser } from '../store/users.js';
+import type { DirectoryAccessProvider } from './directory-access.js';
+import { bindOnce, entryExists, findEntriesByName, relocateEntry, type BindOutcome } from './directory-bind.js';
+import { MAX_PASSWORD_LENGTH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
+import { checkThrottle, noteFailure, noteSuccess, throttleKeys } from './throttle.js';
+
+export interface LoginRequest {
+  userName: string;
+  password: string;
+  /** Where the attempt comes from (an IP address), for throttling and the log. */
+  source?: string;
+}
+
+type Rejection = { code: ErrorCode; reason: string; countsAsFailure: boolean };
+
+const CALLER_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  AUTH_REJECTED: 'Invalid user name or password.',
+  AUTH_PASSWORD_EXPIRED: 'Your password has expired; change it in the directory.',
+  AUTH_MUST_CHANGE_PASSWORD: 'You must change your password in the directory before logging on.',
+  AUTH_ACCOUNT_LOCKED: 'The account is locked; try again later or ask an administrator.',
+  AUTH_DIRECTORY_UNAVAILABLE: 'The directory is unavailable; try again later.',
+};
+
+class Rejected extends Error {
+  constructor(readonly rejection: Rejection) {
+    super(rejection.reason);
+  }
+}
+
+function reject(reason: string, code: ErrorCode = 'AUTH_REJECTED', countsAsFailure = true): never {
+  throw new Rejected({ code, reason, countsAsFailure });
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** Costs what checking a real password costs, so unknown users cannot be told apart by timing. */
+async function spendPasswordCheck(password: string): Promise<void> {
+  dummyHash ??= hashPassword('roster-timing-equalizer');
+  await verifyPassword(await dummyHash, password);
+}
+
+export class Authenticator {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: DirectoryAccessProvider,
+    private readonly log: Logger,
+  ) {}
+
+  async login(request: LoginRequest): Promise<User> {
+    const started = Date.now();
+    const userName = request.userName.trim();
+    const nameKey = userNameKey(userName);
+    const settings = await this.loginSettings();
+    const keys = throttleKeys(nameKey, request.source);
+    try {
+      const decision = await checkThrottle(this.store.db, keys, settings);
+      if (decision.delayMs > 0) await sleep(decision.delayMs);
+      const user = await this.check(userName, request.password);
+      await noteSuccess(this.store.db, decision);
+      this.log.info({ event: 'login', userName: user.userName, source: request.source, outcome: 'success', method: user.authentication }, 'login succeeded');
+      const { id: _id, dnKey: _dnKey, ...publicUser } = user;
+      return publicUser;
+    } catch (error) {
+      const rejection: Rejection =
+        error instanceof Rejected
+          ? error.rejection
+          : isRosterError(error, 'AUTH_ACCOUNT_LOCKED')
+            ? { code: 'AUTH_ACCOUNT_LOCKED', reason: error.message, countsAsFailure: false }
+            : isRosterError(error, 'AUTH_DIRECTORY_UNAVAILABLE')
+              ? { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `directory unavailable: ${String((error.cause as Error | undefined)?.message ?? '')}`, countsAsFailure: false }
+              : { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `unexpected: ${(error as Error).message}`, countsAsFailure: false };
+      if (rejection.countsAsFailure) await noteFailure(this.store.db, keys, settings);
+      this.log.warn({ event: 'login', userName, source: request.source, outcome: 'rejected', code: rejection.code, reason: rejection.reason }, 'login refused');
+      const remaining = started + settings.failureResponseMs - Date.now();
+      if (remaining > 0) await sleep(remaining);
+      const message =
+        rejection.code === 'AUTH_ACCOUNT_LOCKED' && isRosterError(error, 'AUTH_ACCOUNT_LOCKED')
+          ? error.message
+          : (CALLER_MESSAGES[rejection.code] ?? 'Invalid user name or password.');
+      throw new RosterError(rejection.code, message);
+    }
+  }
+
+  private async loginSettings(): Promise<LoginSettings> {
+    try {
+      return (await this.directory.settings())?.login ?? DEFAULT_LOGIN_SETTINGS;
+    } catch {
+      return DEFAULT_LOGIN_SETTINGS;
+    }
+  }
+
+  /** Every refusal that needs no directory happens here, before any bind. */
+  private async check(userName: string, password: string): Promise<StoredUser> {
+    if (userName === '' || userName.length > 256 || /[\u0000-\u001f\u007f]/.test(userName)) reject('invalid user name');
+    if (password === '') reject('empty password');
+    if (password.length > MAX_PASSWORD_LENGTH) reject('password too long');
+    const user = await findUser(this.store.db, userName);
+    if (!user) {
+      await spendPasswordCheck(password);
+      reject('unknown user');
+    }
+    if (user.disabled) reject('account disabled in Roster', 'AUTH_REJECTED', false);
+    if (!user.privileges.includes('login')) reject('no login privilege', 'AUTH_REJECTED', false);
+    if (user.authentication === 'local') await this.checkLocalPassword(user, password);
+    else await this.checkDirectoryPassword(user, password);
+    return user;
+  }
+
+  private async checkLocalPassword(user: StoredUser, password: string): Promise<void> {
+    const stored = await findPasswordHash(this.store.db, user.userName);
+    if (!stored) {
+      await spendPasswordCheck(password);
+      reject('no local password set');
+    }
+    if (!(await verifyPassword(stored, password))) reject('wrong local password');
+    if (needsRehash(stored)) await updateUser(this.store.db, user.userName, { passwordHash: await hashPassword(password) });
+  }
+
+  private async checkDirectoryPassword(user: StoredUser, password: string): Promise<void> {
+    const access = await this.directory.get();
+    if (!access) reject('directory authentication, but no directory is configured', 'AUTH_DIRECTORY_UNAVAILABLE', false);
+    let outcome: Awaited<ReturnType<typeof bindOnce>>;
+    if (user.source === 'directory' && user.dn) {
+      outcome = await bindOnce(access, user.dn, password);
+      if (!outcome.ok && outcome.code === 'NO_ENTRY' && !(await entryExists(access, user.dn))) {
+        const found = await relocateEntry(access, user.stableId, user.userName);
+        if (found.length !== 1) reject(found.length === 0 ? 'directory entry not found (moved or deleted)' : 'several directory entries match');
+        await updateUser(this.store.db, user.userName, { dn: found[0]! });
+        user.dn = found[0]!;
+        this.log.info({ event: 'login', userName: user.userName, from: user.dn, to: found[0] }, 'directory entry moved; stored DN updated');
+        outcome = await bindOnce(access, found[0]!, password);
+      }
+    } else {
+      const found = await findEntriesByName(access, user.userName);
+      if (found.length !== 1) reject(found.length === 0 ? 'no directory entry has this user name' : `${found.length} directory entries have this user name`);
+      outcome = await bindOnce(access, found[0]!, password);
+    }
+    this.requireSuccess(outcome);
+  }
+
+  private requireSuccess(outcome: BindOutcome | { ok: false; code: 'NO_ENTRY'; subcode?: string }): void {
+    if (outcome.ok) return;
+    if (outcome.code === 'NO_ENTRY') reject(outcome.subcode === '525' ? 'AD: no such user (525)' : 'directory rejected the password');
+    reject(outcome.reason, outcome.code, outcome.countsAsFailure);
+  }
+}
