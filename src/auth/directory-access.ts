@@ -6,7 +6,7 @@ import type { DirectorySettings } from '../config/schema.js';
 import { LdapPool } from '../ldap/pool.js';
 import { detectBaseDn } from '../ldap/rootdse.js';
 import { createHash } from 'node:crypto';
-import { loadDirectorySettings } from '../store/settings.js';
+import { decodeDirectorySettings, loadRawDirectorySettings } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 
 export interface DirectoryAccess {
@@ -16,18 +16,25 @@ export interface DirectoryAccess {
 }
 
 export class DirectoryAccessProvider {
-  private current: { fingerprint: string; access: DirectoryAccess } | undefined;
+  private current: { fingerprint: string; settings: DirectorySettings; access: DirectoryAccess } | undefined;
 
   constructor(private readonly store: Store) {}
 
+  private decoded: { raw: string; settings: DirectorySettings } | undefined;
+
+  /** The stored settings; decrypted and validated again only when the stored text changed. */
   async settings(): Promise<DirectorySettings | undefined> {
-    return loadDirectorySettings(this.store.db, this.store.secrets);
+    const raw = await loadRawDirectorySettings(this.store.db);
+    if (raw === undefined) return undefined;
+    if (this.decoded?.raw !== raw) this.decoded = { raw, settings: decodeDirectorySettings(raw, this.store.secrets) };
+    return this.decoded.settings;
   }
 
   /** The access for the stored settings; undefined when no directory is configured. */
   async get(settings?: DirectorySettings): Promise<DirectoryAccess | undefined> {
     const current = settings ?? (await this.settings());
     if (!current) return undefined;
+    if (this.current?.settings === current) return this.current.access;
     // In memory only, so the password may take part: a changed password must give a new pool.
     const fingerprint = createHash('sha256').update(JSON.stringify(current)).digest('hex');
     if (this.current?.fingerprint === fingerprint) return this.current.access;
@@ -42,7 +49,7 @@ export class DirectoryAccessProvider {
           ? Promise.resolve(current.connection.baseDn)
           : pool.withService(detectBaseDn).catch((error) => ((baseDn = undefined), Promise.reject(error)))),
     };
-    this.current = { fingerprint, access };
+    this.current = { fingerprint, settings: current, access };
     return access;
   }
 

@@ -4,7 +4,7 @@
  * else has a local argon2id password. Callers learn little ("invalid user name or password"); the log says why.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_LOGIN_SETTINGS, type LoginSettings } from '../config/schema.js';
+import { DEFAULT_LOGIN_SETTINGS, type DirectorySettings } from '../config/schema.js';
 import { RosterError, isRosterError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { userNameKey, type User } from '../model.js';
@@ -61,12 +61,13 @@ export class Authenticator {
     const started = Date.now();
     const userName = request.userName.trim();
     const nameKey = userNameKey(userName);
-    const settings = await this.loginSettings();
+    const directorySettings = await this.directory.settings().catch(() => undefined);
+    const settings = directorySettings?.login ?? DEFAULT_LOGIN_SETTINGS;
     const keys = throttleKeys(nameKey, request.source);
     try {
       const decision = await checkThrottle(this.store.db, keys, settings);
       if (decision.delayMs > 0) await sleep(decision.delayMs);
-      const user = await this.check(userName, request.password);
+      const user = await this.check(userName, request.password, directorySettings);
       await noteSuccess(this.store.db, decision);
       this.log.info({ event: 'login', userName: user.userName, source: request.source, outcome: 'success', method: user.authentication }, 'login succeeded');
       const { id: _id, dnKey: _dnKey, ...publicUser } = user;
@@ -92,16 +93,8 @@ export class Authenticator {
     }
   }
 
-  private async loginSettings(): Promise<LoginSettings> {
-    try {
-      return (await this.directory.settings())?.login ?? DEFAULT_LOGIN_SETTINGS;
-    } catch {
-      return DEFAULT_LOGIN_SETTINGS;
-    }
-  }
-
   /** Every refusal that needs no directory happens here, before any bind. */
-  private async check(userName: string, password: string): Promise<StoredUser> {
+  private async check(userName: string, password: string, directorySettings: DirectorySettings | undefined): Promise<StoredUser> {
     if (userName === '' || userName.length > 256 || /[\u0000-\u001f\u007f]/.test(userName)) reject('invalid user name');
     if (password === '') reject('empty password');
     if (password.length > MAX_PASSWORD_LENGTH) reject('password too long');
@@ -113,7 +106,7 @@ export class Authenticator {
     if (user.disabled) reject('account disabled in Roster', 'AUTH_REJECTED', false);
     if (!user.privileges.includes('login')) reject('no login privilege', 'AUTH_REJECTED', false);
     if (user.authentication === 'local') await this.checkLocalPassword(user, password);
-    else await this.checkDirectoryPassword(user, password);
+    else await this.checkDirectoryPassword(user, password, directorySettings);
     return user;
   }
 
@@ -127,8 +120,8 @@ export class Authenticator {
     if (needsRehash(stored)) await updateUser(this.store.db, user.userName, { passwordHash: await hashPassword(password) });
   }
 
-  private async checkDirectoryPassword(user: StoredUser, password: string): Promise<void> {
-    const access = await this.directory.get();
+  private async checkDirectoryPassword(user: StoredUser, password: string, settings: DirectorySettings | undefined): Promise<void> {
+    const access = settings ? await this.directory.get(settings) : undefined;
     if (!access) reject('directory authentication, but no directory is configured', 'AUTH_DIRECTORY_UNAVAILABLE', false);
     let outcome: Awaited<ReturnType<typeof bindOnce>>;
     if (user.source === 'directory' && user.dn) {

@@ -19,9 +19,18 @@ export async function saveDirectorySettings(db: Executor, box: SecretBox, settin
 }
 
 export async function loadDirectorySettings(db: Executor, box: SecretBox): Promise<DirectorySettings | undefined> {
+  const raw = await loadRawDirectorySettings(db);
+  return raw === undefined ? undefined : decodeDirectorySettings(raw, box);
+}
+
+/** The stored text as it is: cheap to read on every login, and to compare with what was decoded last. */
+export async function loadRawDirectorySettings(db: Executor): Promise<string | undefined> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', DIRECTORY_KEY).executeTakeFirst();
-  if (!row) return undefined;
-  const stored = JSON.parse(row.value) as DirectorySettings;
+  return row?.value;
+}
+
+export function decodeDirectorySettings(raw: string, box: SecretBox): DirectorySettings {
+  const stored = JSON.parse(raw) as DirectorySettings;
   return validateSettings({ ...stored, connection: { ...stored.connection, password: box.open(stored.connection.password) } });
 }
 
