@@ -21,11 +21,19 @@ export class DirectoryAccessProvider {
   constructor(private readonly store: Store) {}
 
   private decoded: { raw: string; settings: DirectorySettings } | undefined;
+  private checkedAt = 0;
 
   /** The stored settings; decrypted and validated again only when the stored text changed. */
   async settings(): Promise<DirectorySettings | undefined> {
+    // Logins read the settings on every attempt; a second-old copy saves a query each, and a change made by
+    // another process (the CLI) still takes effect within a second.
+    if (this.decoded && Date.now() - this.checkedAt < 1000) return this.decoded.settings;
+    this.checkedAt = Date.now();
     const raw = await loadRawDirectorySettings(this.store.db);
-    if (raw === undefined) return undefined;
+    if (raw === undefined) {
+      this.decoded = undefined;
+      return undefined;
+    }
     if (this.decoded?.raw !== raw) this.decoded = { raw, settings: decodeDirectorySettings(raw, this.store.secrets) };
     return this.decoded.settings;
   }

@@ -17,7 +17,7 @@ export class LdapPool {
 
   constructor(
     readonly settings: ConnectionSettings,
-    private readonly maxBindConnections = 8,
+    private readonly maxBindConnections = 16,
   ) {}
 
   /** Runs `work` on the bound service connection, reconnecting once if the connection turns out dead. */
