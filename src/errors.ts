@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   SYNC_EMPTY_READ: { status: 409, summary: 'The read found no user in scope while directory users exist; refused to protect them.' },
   SYNC_DELETE_GUARD: { status: 409, summary: 'The run would delete more users than options.maxDeletions allows.' },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
+  AUTH_REQUIRED: { status: 401, summary: 'The request needs a session: log on first and send the token or the session cookie.' },
+  FORBIDDEN: { status: 403, summary: 'The session lacks the privilege (or the CSRF token) the request needs.' },
   AUTH_REJECTED: { status: 401, summary: 'Invalid user name or password (the log says why).' },
   AUTH_PASSWORD_EXPIRED: { status: 401, summary: 'The directory password has expired.' },
   AUTH_MUST_CHANGE_PASSWORD: { status: 401, summary: 'The directory requires the password to be changed first.' },

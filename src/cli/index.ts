@@ -4,6 +4,7 @@ import { RosterError } from '../errors.js';
 import { registerDirectoryCommands } from './directory.js';
 import { registerUserCommands } from './users.js';
 import { registerLoginCommand } from './login.js';
+import { registerServeCommand } from './serve.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerDirectoryCommands(program);
   registerUserCommands(program);
   registerLoginCommand(program);
+  registerServeCommand(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }

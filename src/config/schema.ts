@@ -3,6 +3,7 @@
  * (docs/settings.md is generated from the descriptions here; a test keeps it current).
  * Keys mirror the labels of the "Generic LDAP Integration" manual.
  */
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { FilterSyntaxError, parseFilter } from '../rfc/filter.js';
 import { DnSyntaxError, parseDn } from '../rfc/dn.js';
@@ -176,7 +177,18 @@ export const directorySettingsSchema = z
     options: optionsSchema.default({ deleteUsers: false }),
     defaultPrivileges: defaultPrivilegesSchema.default({ privileges: ['login'], archiveAccess: ['read'] }),
     login: loginSchema.default(DEFAULT_LOGIN_SETTINGS).describe('Login throttling (applies to every user).'),
-    schedule: z.string().trim().optional().describe('Cron expression for scheduled synchronization (e.g. "0 */6 * * *"); off when absent.'),
+    schedule: z
+      .string()
+      .trim()
+      .superRefine((value, context) => {
+        try {
+          new Cron(value, { paused: true }).stop();
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: `not a cron expression: ${(error as Error).message}` });
+        }
+      })
+      .optional()
+      .describe('Cron expression for scheduled synchronization (e.g. "0 */6 * * *"); off when absent.'),
   })
   .strict();
 

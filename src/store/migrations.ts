@@ -96,6 +96,19 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0003_sessions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (column) => column.primaryKey())
+          .addColumn('user_name_key', 'text', (column) => column.notNull())
+          .addColumn('csrf_token', 'text', (column) => column.notNull())
+          .addColumn('created_at', sql`bigint`, (column) => column.notNull())
+          .addColumn('expires_at', sql`bigint`, (column) => column.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_name_key').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -84,7 +84,17 @@ export interface LoginAttemptsTable {
   blocked_until: number;
 }
 
+export interface SessionsTable {
+  /** SHA-256 of the token: a leaked database does not hand out sessions. */
+  token_hash: string;
+  user_name_key: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
+  sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   users: UsersTable;
   groups: GroupsTable;

@@ -1,0 +1,127 @@
+/** Managing users (the manual's "Users and Privileges"): shared by the CLI and the API. */
+import { z } from 'zod';
+import { checkNewPassword, hashPassword } from '../auth/passwords.js';
+import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
+import { issuesFrom } from '../config/load.js';
+import { RosterError } from '../errors.js';
+import { userNameKey, type User } from '../model.js';
+import { deleteSessionsOf } from '../store/sessions.js';
+import type { Store } from '../store/store.js';
+import { deleteUser, findUser, insertUser, updateUser, type StoredUser } from '../store/users.js';
+
+const userName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(256, 'at most 256 characters')
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+const email = z
+  .string()
+  .trim()
+  .regex(/^[^\s@,;<>"]+@[^\s@,;<>"]+$/, 'not an e-mail address');
+
+export const newUserSchema = z
+  .object({
+    userName,
+    fullName: z.string().trim().max(512).default(''),
+    emailAddresses: z.array(email).default([]),
+    authentication: z.enum(['local', 'directory']).default('local'),
+    password: z.string().optional(),
+    privileges: z.array(z.enum(PRIVILEGES)).default(['login']),
+    archiveAccess: z.array(z.enum(ARCHIVE_ACCESS)).default(['read']),
+    disabled: z.boolean().default(false),
+  })
+  .strict();
+
+export const userPatchSchema = z
+  .object({
+    fullName: z.string().trim().max(512).optional(),
+    emailAddresses: z.array(email).optional(),
+    authentication: z.enum(['local', 'directory']).optional(),
+    password: z.string().optional(),
+    privileges: z.array(z.enum(PRIVILEGES)).optional(),
+    archiveAccess: z.array(z.enum(ARCHIVE_ACCESS)).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const details = issuesFrom(result.error);
+    throw new RosterError('INPUT_INVALID', `Invalid input: ${details.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, { details });
+  }
+  return result.data;
+}
+
+function unique(addresses: string[]): string[] {
+  return [...new Map(addresses.map((address) => [address.toLowerCase(), address])).values()];
+}
+
+export function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
+  return user;
+}
+
+export async function createManualUser(store: Store, input: unknown): Promise<User> {
+  const data = parse(newUserSchema, input);
+  let passwordHash: string | null = null;
+  if (data.authentication === 'local') {
+    if (data.password === undefined)
+      throw new RosterError('INPUT_INVALID', 'password: required for local authentication', { details: [{ path: 'password', message: 'required for local authentication' }] });
+    checkNewPassword(data.password);
+    passwordHash = await hashPassword(data.password);
+  }
+  if (await findUser(store.db, data.userName)) throw new RosterError('CONFLICT', `A user named '${data.userName}' exists already (names are compared case-insensitively).`);
+  const user: User = {
+    userName: data.userName,
+    fullName: data.fullName,
+    emailAddresses: unique(data.emailAddresses),
+    source: 'manual',
+    authentication: data.authentication,
+    disabled: data.disabled,
+    privileges: data.privileges,
+    archiveAccess: data.archiveAccess,
+    dn: null,
+    stableId: null,
+  };
+  await insertUser(store.db, user, passwordHash);
+  return user;
+}
+
+/**
+ * Changes a user. Privileges, archive access, authentication, disabled and the local password may change for
+ * everyone; names and addresses of directory users belong to the directory (the next sync would undo them).
+ */
+export async function changeUser(store: Store, name: string, input: unknown): Promise<User> {
+  const patch = parse(userPatchSchema, input);
+  const user = await findUser(store.db, name);
+  if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
+  if (user.source === 'directory' && (patch.fullName !== undefined || patch.emailAddresses !== undefined)) {
+    throw new RosterError('INPUT_INVALID', 'fullName and emailAddresses of a directory user come from the directory', {
+      details: [{ path: patch.fullName !== undefined ? 'fullName' : 'emailAddresses', message: 'comes from the directory' }],
+    });
+  }
+  let passwordHash: string | undefined;
+  if (patch.password !== undefined) {
+    checkNewPassword(patch.password);
+    passwordHash = await hashPassword(patch.password);
+  }
+  await updateUser(store.db, user.userName, {
+    fullName: patch.fullName,
+    emailAddresses: patch.emailAddresses ? unique(patch.emailAddresses) : undefined,
+    authentication: patch.authentication,
+    privileges: patch.privileges,
+    archiveAccess: patch.archiveAccess,
+    disabled: patch.disabled,
+    passwordHash,
+  });
+  if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(store.db, userNameKey(user.userName));
+  return publicUser((await findUser(store.db, user.userName))!);
+}
+
+export async function removeUser(store: Store, name: string): Promise<void> {
+  const user = await findUser(store.db, name);
+  if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
+  await deleteSessionsOf(store.db, userNameKey(user.userName));
+  await deleteUser(store.db, user.userName);
+}

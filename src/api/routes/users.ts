@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { RosterApp } from '../../app.js';
+import { changeUser, createManualUser, publicUser, removeUser } from '../../admin/users.js';
+import { RosterError } from '../../errors.js';
+import { findUser, listUsers } from '../../store/users.js';
+import { requireUser } from '../auth.js';
+
+const nameParams = { type: 'object', required: ['userName'], properties: { userName: { type: 'string', minLength: 1, maxLength: 256 } } } as const;
+const userBody = {
+  type: 'object',
+  properties: {
+    userName: { type: 'string' },
+    fullName: { type: 'string' },
+    emailAddresses: { type: 'array', items: { type: 'string' } },
+    authentication: { type: 'string', enum: ['local', 'directory'] },
+    password: { type: 'string' },
+    privileges: { type: 'array', items: { type: 'string' } },
+    archiveAccess: { type: 'array', items: { type: 'string' } },
+    disabled: { type: 'boolean' },
+  },
+} as const;
+
+export async function userRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
+  const admin = requireUser(app, 'admin');
+
+  server.get(
+    '/api/users',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'List users; q filters by name, full name or address.',
+        querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 256 } } },
+      },
+      preHandler: admin,
+    },
+    async (request) => {
+      const q = ((request.query as { q?: string }).q ?? '').trim().toLowerCase();
+      const users = (await listUsers(app.store.db)).map(publicUser);
+      return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
+    },
+  );
+
+  server.post('/api/users', { schema: { tags: ['users'], summary: 'Create a manual user.', body: userBody }, preHandler: admin }, async (request, reply) => {
+    reply.code(201);
+    return createManualUser(app.store, request.body);
+  });
+
+  server.get('/api/users/:userName', { schema: { tags: ['users'], summary: 'One user.', params: nameParams }, preHandler: admin }, async (request) => {
+    const { userName } = request.params as { userName: string };
+    const user = await findUser(app.store.db, userName);
+    if (!user) throw new RosterError('NOT_FOUND', `There is no user '${userName}'.`);
+    return publicUser(user);
+  });
+
+  server.patch(
+    '/api/users/:userName',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Change privileges, archive access, authentication, disabled, local password (and name/addresses of manual users).',
+        params: nameParams,
+        body: userBody,
+      },
+      preHandler: admin,
+    },
+    async (request) => changeUser(app.store, (request.params as { userName: string }).userName, request.body),
+  );
+
+  server.delete('/api/users/:userName', { schema: { tags: ['users'], summary: 'Delete a user.', params: nameParams }, preHandler: admin }, async (request, reply) => {
+    const { userName } = request.params as { userName: string };
+    if (request.session!.user.userName.toLowerCase() === userName.trim().toLowerCase()) throw new RosterError('CONFLICT', 'You cannot delete yourself.');
+    await removeUser(app.store, userName);
+    reply.code(204);
+  });
+}

@@ -1,0 +1,69 @@
+/** The HTTP server: the JSON API under /api, the console's pages, /metrics. */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { RosterApp } from '../app.js';
+import { RosterError } from '../errors.js';
+import { registerConsole } from '../web/routes.js';
+import { directoryRoutes } from './routes/directory.js';
+import { sessionRoutes } from './routes/session.js';
+import { systemRoutes, type RouteDoc } from './routes/system.js';
+import { userRoutes } from './routes/users.js';
+
+declare module 'fastify' {
+  interface FastifySchema {
+    tags?: string[];
+    summary?: string;
+  }
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+};
+
+function validationDetails(error: FastifyError): Array<{ path: string; message: string }> {
+  return (error.validation ?? []).map((issue) => {
+    const missing = (issue.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = [error.validationContext, ...issue.instancePath.split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.');
+    return { path, message: issue.message ?? 'invalid' };
+  });
+}
+
+export async function buildServer(app: RosterApp, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  });
+  const routes: RouteDoc[] = [];
+  server.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api') || route.url === '/metrics') routes.push({ method: route.method, url: route.url, schema: route.schema });
+  });
+  await server.register(formbody);
+  server.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    return payload;
+  });
+  server.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const details = validationDetails(error);
+      return reply
+        .code(400)
+        .send({ error: { code: 'INPUT_INVALID', message: `Invalid input: ${details.map((detail) => `${detail.path}: ${detail.message}`).join('; ')}`, details } });
+    }
+    if (error instanceof RosterError) return reply.code(error.status).send({ error: error.toJSON() });
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: { code: 'INPUT_INVALID', message: error.message } });
+    app.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'An unexpected error occurred; see the server log.' } });
+  });
+  server.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }));
+  await sessionRoutes(server, app);
+  await userRoutes(server, app);
+  await directoryRoutes(server, app);
+  await systemRoutes(server, app, routes);
+  await registerConsole(server, app);
+  return server;
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { RosterApp } from '../app.js';
+import { buildServer } from '../api/server.js';
+import { RosterError } from '../errors.js';
+import { globalOptions } from './context.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP server: API under /api, web console at /, scheduled synchronization')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .action(async (options: { host: string; port: string }, command: Command) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RosterError('INPUT_INVALID', `--port: "${options.port}" is not a port number`);
+      const global = globalOptions(command);
+      const app = await RosterApp.open({ dataDir: global.data, databaseUrl: global.databaseUrl });
+      const admin = await app.ensureAdministrator();
+      if (admin.created && 'generatedPassword' in admin && admin.generatedPassword) {
+        process.stderr.write(`\nCreated the administrator "admin" with the password: ${admin.generatedPassword}\nIt is shown only this once; change it after logging on.\n\n`);
+      } else if (admin.created) {
+        process.stderr.write('Created the administrator "admin" with the password from ROSTER_ADMIN_PASSWORD.\n');
+      }
+      await app.scheduler.reload();
+      const server = await buildServer(app, { logger: true });
+      await server.listen({ host: options.host, port });
+      const address = server.server.address();
+      const shown = typeof address === 'object' && address ? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}/` : String(address);
+      process.stderr.write(`Roster is listening on ${shown} (console) and ${shown}api/docs (API).\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+      await app.close();
+    });
+}

@@ -1,0 +1,182 @@
+/**
+ * The web console: server-rendered pages, enhanced by htmx (partial updates), usable without JavaScript for
+ * logging on and saving. Cookie sessions; every POST but the login form checks the CSRF token.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RosterApp } from '../app.js';
+import { changeUser, publicUser } from '../admin/users.js';
+import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
+import { createSession, deleteSession } from '../store/sessions.js';
+import { findRun, listRuns } from '../store/runs.js';
+import { loadDirectorySettings, saveDirectorySettings } from '../store/settings.js';
+import { findUser, listUsers } from '../store/users.js';
+import { previewSync } from '../sync/run.js';
+import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
+import { settingsFromInput, syncNow } from '../api/routes/directory.js';
+import { page } from './layout.js';
+import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor, usersPage, usersTable } from './pages.js';
+import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
+import { html, type Html } from './html.js';
+
+const require = createRequire(import.meta.url);
+const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
+const CSS = readFileSync(new URL('../../web/static/roster.css', import.meta.url), 'utf8');
+
+type Body = Record<string, unknown>;
+
+function send(reply: FastifyReply, body: string | Html, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(String(body));
+}
+
+export async function registerConsole(server: FastifyInstance, app: RosterApp): Promise<void> {
+  server.get('/static/htmx.min.js', async (_request, reply) => reply.type('application/javascript').header('cache-control', 'public, max-age=86400').send(HTMX));
+  server.get('/static/roster.css', async (_request, reply) => reply.type('text/css').header('cache-control', 'public, max-age=3600').send(CSS));
+
+  /** Page guard: the session, or a redirect to the login page; admin pages answer 403 to other users. */
+  const guard = (privilege?: 'admin') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const session = await resolveSession(app, request);
+    if (!session) return reply.redirect('/login', 303);
+    if (request.method === 'POST' && (request.headers['x-csrf-token'] ?? (request.body as Body | undefined)?._csrf) !== session.csrfToken) {
+      return send(reply, page('Refused', problemView('The form was refused (missing or stale security token); reload the page and try again.')), 403);
+    }
+    if (privilege && !session.user.privileges.includes(privilege))
+      return send(reply, page('Not allowed', problemView('This page needs the admin privilege.'), context(session)), 403);
+    request.session = session;
+  };
+  const context = (session: RequestSession, current?: string) => ({ user: session.user, csrfToken: session.csrfToken, current });
+  const full = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, current?: string, status = 200) =>
+    send(reply, page(title, body, context(request.session!, current)), status);
+
+  server.get('/login', async (_request, reply) => send(reply, page('Log on', loginPage())));
+  server.post('/login', async (request, reply) => {
+    const body = request.body as Body;
+    try {
+      const user = await app.auth.login({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
+      app.metrics.login('success');
+      const session = await createSession(app.store.db, user.userName.toLowerCase(), SESSION_LIFETIME_MS);
+      reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
+      return reply.redirect('/', 303);
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      app.metrics.login(error.code);
+      return send(reply, page('Log on', loginPage(error.message)), 401);
+    }
+  });
+  server.post('/logout', { preHandler: guard() }, async (request, reply) => {
+    await deleteSession(app.store.db, request.session!.token);
+    reply.header('set-cookie', sessionCookie('', request, 0));
+    return reply.redirect('/login', 303);
+  });
+  server.get('/', { preHandler: guard() }, async (request, reply) => reply.redirect(request.session!.user.privileges.includes('admin') ? '/users' : '/me', 303));
+
+  server.get('/me', { preHandler: guard() }, async (request, reply) => full(request, reply, 'My account', mePage(publicUser(request.session!.user)), '/me'));
+  server.post('/me/password', { preHandler: guard() }, async (request, reply) => {
+    const user = request.session!.user;
+    const body = request.body as Body;
+    try {
+      if (user.authentication !== 'local' || !user.privileges.includes('changePassword')) throw new RosterError('FORBIDDEN', 'You cannot change your password here.');
+      await app.auth.login({ userName: user.userName, password: String(body.currentPassword ?? ''), source: request.ip });
+      await changeUser(app.store, user.userName, { password: String(body.newPassword ?? '') });
+      return full(request, reply, 'My account', mePage(publicUser(user), 'Password changed; log on again with the new password.'), '/me');
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return full(request, reply, 'My account', mePage(publicUser(user), undefined, error.message), '/me', 400);
+    }
+  });
+
+  server.get('/users', { preHandler: guard('admin') }, async (request, reply) => {
+    const q = String((request.query as Body).q ?? '').trim();
+    const all = (await listUsers(app.store.db)).map(publicUser);
+    const users = q ? all.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q.toLowerCase()))) : all;
+    if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-table') return send(reply, usersTable(users));
+    return full(request, reply, 'Users', usersPage(users, q), '/users');
+  });
+  server.get('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
+    const user = await findUser(app.store.db, (request.params as { userName: string }).userName);
+    if (!user) return full(request, reply, 'Not found', problemView('There is no such user.'), '/users', 404);
+    return full(request, reply, user.userName, userEditor(publicUser(user)), '/users');
+  });
+  server.post('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
+    const name = (request.params as { userName: string }).userName;
+    const body = request.body as Body;
+    const list = (value: unknown) => (value === undefined ? [] : [value].flat().map(String));
+    try {
+      const user = await changeUser(app.store, name, {
+        authentication: String(body.authentication ?? 'local'),
+        disabled: body.disabled === 'on',
+        privileges: list(body.privileges),
+        archiveAccess: list(body.archiveAccess),
+        ...(body.password ? { password: String(body.password) } : {}),
+      });
+      return full(request, reply, user.userName, userEditor(user, 'Saved.'), '/users');
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      const user = await findUser(app.store.db, name);
+      if (!user) return full(request, reply, 'Not found', problemView(error.message), '/users', 404);
+      return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', 400);
+    }
+  });
+
+  const storedForm = async () => {
+    const settings = await loadDirectorySettings(app.store.db, app.store.secrets).catch(() => undefined);
+    return { values: valuesFromSettings(settings), passwordSet: settings !== undefined };
+  };
+  server.get('/directory', { preHandler: guard('admin') }, async (request, reply) => {
+    const { values, passwordSet } = await storedForm();
+    return full(
+      request,
+      reply,
+      'Directory Services',
+      html`<h1>Directory Services</h1>
+        ${settingsForm(values, [], { passwordSet })}
+        <div id="result"></div>`,
+      '/directory',
+    );
+  });
+  server.post('/directory/preset', { preHandler: guard('admin') }, async (request, reply) => {
+    const values = valuesFromForm(request.body as Body);
+    return send(reply, settingsForm(applyPreset(values, String(values.preset ?? '')), [], { passwordSet: (await storedForm()).passwordSet }));
+  });
+  server.post('/directory/save', { preHandler: guard('admin') }, async (request, reply) => {
+    const values = valuesFromForm(request.body as Body);
+    const { passwordSet } = await storedForm();
+    try {
+      const settings = await settingsFromInput(app, settingsInput(values));
+      await saveDirectorySettings(app.store.db, app.store.secrets, settings);
+      await app.scheduler.reload();
+      return send(reply, settingsForm(valuesFromSettings(settings), [], { passwordSet: true, notice: 'Settings saved.' }));
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      const issues = Array.isArray(error.details) ? (error.details as FieldIssue[]) : [{ path: '(root)', message: error.message }];
+      return send(reply, settingsForm(values, issues, { passwordSet }), 400);
+    }
+  });
+  server.post('/directory/test', { preHandler: guard('admin') }, async (request, reply) => {
+    try {
+      const settings = await settingsFromInput(app, settingsInput(valuesFromForm(request.body as Body)));
+      return send(reply, reportView(await previewSync(app.store, settings)));
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return send(reply, problemView(error.code === 'CONFIG_INVALID' ? `${error.message} (save the settings to see each problem next to its field)` : error.message));
+    }
+  });
+  server.post('/directory/sync', { preHandler: guard('admin') }, async (request, reply) => {
+    try {
+      return send(reply, reportView(await syncNow(app, `console:${request.session!.user.userName}`, false)));
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return send(reply, problemView(`${error.message} [${error.code}]`));
+    }
+  });
+
+  server.get('/runs', { preHandler: guard('admin') }, async (request, reply) =>
+    full(request, reply, 'Synchronization history', runsPage(await listRuns(app.store.db, 100)), '/runs'),
+  );
+  server.get('/runs/:id', { preHandler: guard('admin') }, async (request, reply) => {
+    const run = await findRun(app.store.db, Number((request.params as { id: string }).id) || 0);
+    if (!run) return full(request, reply, 'Not found', problemView('There is no such run.'), '/runs', 404);
+    return full(request, reply, `Run #${run.id}`, runPage(run), '/runs');
+  });
+}
