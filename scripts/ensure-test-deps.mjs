@@ -9,6 +9,7 @@ const needed = [
   { path: '/usr/sbin/slapd', packages: ['slapd'] },
   { path: '/usr/bin/ldapsearch', packages: ['ldap-utils'] },
   { path: '/usr/bin/openssl', packages: ['openssl'] },
+  { path: '/usr/bin/chromium', packages: ['chromium'] },
 ];
 const missing = needed.filter((item) => !existsSync(item.path)).flatMap((item) => item.packages);
 if (missing.length === 0) process.exit(0);

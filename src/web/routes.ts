@@ -26,6 +26,11 @@ const CSS = readFileSync(new URL('../../web/static/roster.css', import.meta.url)
 
 type Body = Record<string, unknown>;
 
+/** htmx swaps only 2xx answers: a form shown again with its errors is 200 to htmx, 400 to a plain form post. */
+function invalid(request: FastifyRequest): number {
+  return request.headers['hx-request'] ? 200 : 400;
+}
+
 function send(reply: FastifyReply, body: string | Html, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(String(body));
 }
@@ -82,7 +87,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return full(request, reply, 'My account', mePage(publicUser(user), 'Password changed; log on again with the new password.'), '/me');
     } catch (error) {
       if (!isRosterError(error)) throw error;
-      return full(request, reply, 'My account', mePage(publicUser(user), undefined, error.message), '/me', 400);
+      return full(request, reply, 'My account', mePage(publicUser(user), undefined, error.message), '/me', invalid(request));
     }
   });
 
@@ -115,7 +120,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       if (!isRosterError(error)) throw error;
       const user = await findUser(app.store.db, name);
       if (!user) return full(request, reply, 'Not found', problemView(error.message), '/users', 404);
-      return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', 400);
+      return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', invalid(request));
     }
   });
 
@@ -150,7 +155,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     } catch (error) {
       if (!isRosterError(error)) throw error;
       const issues = Array.isArray(error.details) ? (error.details as FieldIssue[]) : [{ path: '(root)', message: error.message }];
-      return send(reply, settingsForm(values, issues, { passwordSet }), 400);
+      return send(reply, settingsForm(values, issues, { passwordSet }), invalid(request));
     }
   });
   server.post('/directory/test', { preHandler: guard('admin') }, async (request, reply) => {

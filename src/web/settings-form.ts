@@ -197,8 +197,8 @@ export function settingsForm(values: FormValues, issues: FieldIssue[] = [], opti
     )}
     <div class="actions">
       <button type="submit">Save settings</button>
-      <button type="button" class="secondary" hx-post="/directory/test" hx-target="#result" hx-include="#settings-form">Test settings</button>
-      <button type="button" hx-post="/directory/sync" hx-target="#result" hx-confirm="Synchronize now with the saved settings?">Synchronize now</button>
+      <button type="button" class="secondary" hx-post="/directory/test" hx-target="#result" hx-swap="innerHTML" hx-include="#settings-form">Test settings</button>
+      <button type="button" hx-post="/directory/sync" hx-target="#result" hx-swap="innerHTML" hx-confirm="Synchronize now with the saved settings?">Synchronize now</button>
     </div>
   </form>`;
 }
