@@ -1,7 +1,7 @@
 /**
  * The console in a real browser (Debian's chromium driven by playwright-core): the administrator configures the
  * directory from the OpenLDAP preset, tests, synchronizes and opens a user; a synced user logs on with the
- * directory password and sees only their own page. Screenshots go to docs/screenshots/.
+ * directory password and sees only their own page. Screenshots of the main pages are saved on the way.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
