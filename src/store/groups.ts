@@ -3,7 +3,7 @@ import type { DirectoryGroup, DirectoryUser } from '../directory/snapshot.js';
 import { userNameKey } from '../model.js';
 import type { Executor } from './users.js';
 
-const BATCH = 500;
+const BATCH = 2000;
 const FINGERPRINT_KEY = 'groups-fingerprint';
 
 /** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */

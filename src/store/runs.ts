@@ -41,7 +41,7 @@ export interface NewRun {
 }
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
-const BATCH = 500;
+const BATCH = 1000;
 
 export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] = []): Promise<number> {
   const inserted = await db

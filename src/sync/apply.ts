@@ -14,7 +14,7 @@ import type { Database } from '../store/schema.js';
 import { userRow } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 
-const BATCH = 500;
+const BATCH = 1000;
 
 export interface ApplyHooks {
   /** Called after each batch of creations: progress, and the failpoint the crash test uses. */
