@@ -85,6 +85,32 @@ export async function ldapsearchBaseline(directory: TestDirectory, searches: Arr
   return total;
 }
 
+/** The attributes Roster requests for users (the user-name, name, address, stable-id and disabled attributes). */
+const USER_ATTRIBUTES = [
+  'uid',
+  'displayName',
+  'mail',
+  'entryUUID',
+  'objectGUID',
+  'nsUniqueId',
+  'ipaUniqueID',
+  'userAccountControl',
+  'nsAccountLock',
+  'pwdAccountLockedTime',
+  'objectClass',
+  'cn',
+];
+
+/** ldapsearch of the users and the groups of `groupFilter`, after one warm-up run of the same searches. */
+export async function measuredBaseline(directory: TestDirectory, groupFilter: string): Promise<number> {
+  const searches = [
+    { filter: '(objectClass=posixAccount)', attributes: USER_ATTRIBUTES },
+    { filter: groupFilter, attributes: ['cn', 'description', 'member', 'memberUid', 'objectClass'] },
+  ];
+  await ldapsearchBaseline(directory, searches);
+  return ldapsearchBaseline(directory, searches);
+}
+
 export function writeSettings(name: string, directory: TestDirectory, groups: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   const path = join(work, name);
   writeFileSync(

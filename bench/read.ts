@@ -3,34 +3,14 @@
  * same users and groups with the same attributes, measured in the same run. Run: npm run bench:read
  */
 import { stopAllDirectories } from '../test/helpers/slapd.js';
-import { USERS, VARIANTS, ldapsearchBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
-
-const USER_ATTRIBUTES = [
-  'uid',
-  'displayName',
-  'mail',
-  'entryUUID',
-  'objectGUID',
-  'nsUniqueId',
-  'ipaUniqueID',
-  'userAccountControl',
-  'nsAccountLock',
-  'pwdAccountLockedTime',
-  'objectClass',
-  'cn',
-];
+import { USERS, VARIANTS, measuredBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
 
 const directory = await startBenchDirectory();
 try {
   console.log(row(['variant', 'ldapsearch ms', 'roster ms', 'ratio', 'peak MB', 'users']));
   for (const [name, groups] of Object.entries(VARIANTS)) {
     const file = writeSettings(`read-${name.length}.yaml`, directory, groups);
-    const searches = [
-      { filter: '(objectClass=posixAccount)', attributes: USER_ATTRIBUTES },
-      { filter: groups.filter, attributes: ['cn', 'description', 'member', 'memberUid', 'objectClass'] },
-    ];
-    await ldapsearchBaseline(directory, searches); // warm the server's caches for both
-    const baseline = await ldapsearchBaseline(directory, searches);
+    const baseline = await measuredBaseline(directory, groups.filter);
     const run = await roster(['directory', 'test', file, '--json']);
     if (run.code !== 0) throw new Error(`roster failed: ${run.stderr}`);
     const created = JSON.parse(run.stdout).users.created.length as number;

@@ -8,22 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { stopAllDirectories } from '../test/helpers/slapd.js';
-import { USERS, VARIANTS, ldapsearchBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
-
-const USER_ATTRIBUTES = [
-  'uid',
-  'displayName',
-  'mail',
-  'entryUUID',
-  'objectGUID',
-  'nsUniqueId',
-  'ipaUniqueID',
-  'userAccountControl',
-  'nsAccountLock',
-  'pwdAccountLockedTime',
-  'objectClass',
-  'cn',
-];
+import { USERS, VARIANTS, measuredBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
 
 async function databases(): Promise<Array<{ name: string; args: () => Promise<string[]> }>> {
   const list = [{ name: 'sqlite', args: async () => ['--data', mkdtempSync(join(tmpdir(), 'roster-bench-data-'))] }];
@@ -55,12 +40,7 @@ try {
   console.log(row(['variant / database', 'ldapsearch ms', 'full sync ms', 'ratio', 're-sync ms', 'ratio', 'peak MB']));
   for (const database of await databases()) {
     for (const [name, groups] of Object.entries(VARIANTS)) {
-      const searches = [
-        { filter: '(objectClass=posixAccount)', attributes: USER_ATTRIBUTES },
-        { filter: groups.filter, attributes: ['cn', 'description', 'member', 'memberUid', 'objectClass'] },
-      ];
-      await ldapsearchBaseline(directory, searches);
-      const baseline = await ldapsearchBaseline(directory, searches);
+      const baseline = await measuredBaseline(directory, groups.filter);
       const global = await database.args();
       const file = writeSettings(`sync-${database.name}-${name.length}.yaml`, directory, groups);
       const stored = await roster([...global, 'directory', 'set', file]);

@@ -117,7 +117,7 @@ export class Authenticator {
       reject('no local password set');
     }
     if (!(await verifyPassword(stored, password))) reject('wrong local password');
-    if (needsRehash(stored)) await updateUser(this.store.db, user.userName, { passwordHash: await hashPassword(password) });
+    if (await needsRehash(stored)) await updateUser(this.store.db, user.userName, { passwordHash: await hashPassword(password) });
   }
 
   private async checkDirectoryPassword(user: StoredUser, password: string, settings: DirectorySettings | undefined): Promise<void> {

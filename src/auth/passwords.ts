@@ -2,7 +2,6 @@
  * Local passwords: argon2id with OWASP's recommended parameters (19 MiB, 2 passes). A hash made with other
  * parameters still verifies, and `needsRehash` tells the login to replace it with a current one.
  */
-import { hash, parseOptions, verify } from '@node-rs/argon2';
 import { RosterError } from '../errors.js';
 
 const ARGON2ID = 2;
@@ -15,21 +14,24 @@ export function checkNewPassword(password: string, field = 'password'): void {
     throw new RosterError('INPUT_INVALID', `${field}: longer than ${MAX_PASSWORD_LENGTH} characters`, { details: [{ path: field, message: 'too long' }] });
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, POLICY);
+// The native module is loaded on first use: most commands never check a password.
+const argon2 = () => import('@node-rs/argon2');
+
+export async function hashPassword(password: string): Promise<string> {
+  return (await argon2()).hash(password, POLICY);
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   try {
-    return await verify(stored, password);
+    return await (await argon2()).verify(stored, password);
   } catch {
     return false;
   }
 }
 
-export function needsRehash(stored: string): boolean {
+export async function needsRehash(stored: string): Promise<boolean> {
   try {
-    const options = parseOptions(stored);
+    const options = (await argon2()).parseOptions(stored);
     return options.algorithm !== POLICY.algorithm || options.memoryCost !== POLICY.memoryCost || options.timeCost !== POLICY.timeCost || options.parallelism !== POLICY.parallelism;
   } catch {
     return true;

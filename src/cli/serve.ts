@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { RosterApp } from '../app.js';
-import { buildServer } from '../api/server.js';
 import { RosterError } from '../errors.js';
 import { globalOptions } from './context.js';
 
@@ -13,6 +11,8 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: { host: string; port: string }, command: Command) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RosterError('INPUT_INVALID', `--port: "${options.port}" is not a port number`);
+      // Loaded here, not at start-up: the other commands need neither Fastify nor the console.
+      const [{ RosterApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
       const global = globalOptions(command);
       const app = await RosterApp.open({ dataDir: global.data, databaseUrl: global.databaseUrl });
       const admin = await app.ensureAdministrator();

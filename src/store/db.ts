@@ -3,7 +3,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { RosterError } from '../errors.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -21,13 +20,14 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-// PostgreSQL's BIGINT (lock expiry) arrives as a string by default; these values fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'sqlite';
   let db: Kysely<Database>;
   if (options.databaseUrl) {
+    // Loaded only when used: the embedded default should not pay for the PostgreSQL driver at start-up.
+    const { default: pg } = await import('pg');
+    // PostgreSQL's BIGINT (lock expiry) arrives as a string by default; these values fit in a double.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {

@@ -1,3 +1,5 @@
+import type { Selectable } from 'kysely';
+import type { SyncRunsTable } from './schema.js';
 import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
@@ -73,19 +75,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] 
   return inserted.id;
 }
 
-type RunRow = {
-  id: number;
-  started_at: string;
-  finished_at: string | null;
-  trigger: string;
-  status: string;
-  error_code: string | null;
-  error_message: string | null;
-  settings_fingerprint: string;
-  duration_ms: number;
-  counts: string;
-  warnings: string;
-};
+type RunRow = Selectable<SyncRunsTable>;
 
 function toRun(row: RunRow): RunRecord {
   return {

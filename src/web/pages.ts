@@ -33,6 +33,30 @@ export function loginPage(error?: string): Html {
   </section>`;
 }
 
+/** Users a run deletes or keeps out of scope, each with the reason. */
+function removalTable(title: string, removals: Array<{ userName: string; reason: string }>): Html {
+  if (removals.length === 0) return html``;
+  return html`<h3>${title}</h3>
+    <table>
+      <thead>
+        <tr>
+          <th>User name</th>
+          <th>Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${limited(
+          removals,
+          (removal) =>
+            html`<tr>
+              <td>${removal.userName}</td>
+              <td>${removal.reason}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+}
+
 export function reportView(report: SyncReport): Html {
   const { users } = report;
   return html`<section id="report">
@@ -105,52 +129,7 @@ export function reportView(report: SyncReport): Html {
             </table>`
         : ''
     }
-    ${
-      users.deleted.length
-        ? html`<h3>Deleted</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th>User name</th>
-                  <th>Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${limited(
-                  users.deleted,
-                  (removal) =>
-                    html`<tr>
-                      <td>${removal.userName}</td>
-                      <td>${removal.reason}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }
-    ${
-      users.outOfScope.length
-        ? html`<h3>Out of scope (kept: automatic deletion is off)</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th>User name</th>
-                  <th>Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${limited(
-                  users.outOfScope,
-                  (removal) =>
-                    html`<tr>
-                      <td>${removal.userName}</td>
-                      <td>${removal.reason}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }
+    ${removalTable('Deleted', users.deleted)} ${removalTable('Out of scope (kept: automatic deletion is off)', users.outOfScope)}
     ${
       report.groups.length
         ? html`<h3>Groups</h3>

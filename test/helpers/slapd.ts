@@ -235,6 +235,12 @@ export async function stopAllDirectories(): Promise<void> {
 process.once('exit', () => {
   for (const cleanup of cleanups) void cleanup();
 });
+// A process ended by a signal runs no 'exit' handlers: stop the directories first, or slapd outlives it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAllDirectories().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+  });
+}
 
 /** A client bound as the directory's root DN, for tests that change the directory. */
 export async function adminClient(directory: TestDirectory): Promise<import('ldapts').Client> {
