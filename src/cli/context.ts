@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 export interface GlobalOptions {
   data: string;
@@ -15,6 +15,9 @@ export function globalOptions(command: Command): GlobalOptions {
 /** Opens the store for one command and always closes it. */
 export async function withStore<T>(command: Command, work: (store: Store) => Promise<T>): Promise<T> {
   const options = globalOptions(command);
+  // Loaded on demand: Kysely and the SQLite driver cost a third of a second at start-up, which
+  // "Test settings" with a file and no database yet does not need.
+  const { Store } = await import('../store/store.js');
   const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl });
   try {
     return await work(store);
