@@ -6,14 +6,59 @@ import { html, type Html } from './html.js';
 
 const ROW_LIMIT = 500;
 
-function limited<T>(rows: T[], render: (row: T) => Html): Html {
-  return html`${rows.slice(0, ROW_LIMIT).map(render)}${
-    rows.length > ROW_LIMIT
-      ? html`<tr>
-          <td colspan="5" class="muted">... and ${rows.length - ROW_LIMIT} more (the API returns all)</td>
-        </tr>`
-      : ''
-  }`;
+type Cell = Html | string | number | null | undefined;
+
+/** A table of rows (at most ROW_LIMIT; the API has them all). */
+function dataTable<T>(headers: string[], rows: T[], cells: (row: T) => Cell[], id?: string): Html {
+  return html`<table ${id ? html`id="${id}"` : ''}>
+    <thead>
+      <tr>
+        ${headers.map((header) => html`<th>${header}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.slice(0, ROW_LIMIT).map(
+        (row) =>
+          html`<tr>
+            ${cells(row).map((cell) => html`<td>${cell}</td>`)}
+          </tr>`,
+      )}
+      ${
+        rows.length > ROW_LIMIT
+          ? html`<tr>
+              <td colspan="${headers.length}" class="muted">... and ${rows.length - ROW_LIMIT} more (the API returns all)</td>
+            </tr>`
+          : ''
+      }
+    </tbody>
+  </table>`;
+}
+
+/** A table of label / value pairs. */
+function factTable(facts: Array<[string, Cell]>): Html {
+  return html`<table>
+    <tbody>
+      ${facts.map(
+        ([label, value]) =>
+          html`<tr>
+            <th>${label}</th>
+            <td>${value}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** A titled table that disappears when it has no rows. */
+function section<T>(title: string, headers: string[], rows: T[], cells: (row: T) => Cell[]): Html {
+  return rows.length
+    ? html`<h3>${title}</h3>
+        ${dataTable(headers, rows, cells)}`
+    : html``;
+}
+
+function messages(notice?: string, error?: string): Html {
+  return html`${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}`;
 }
 
 function show(value: unknown): string {
@@ -23,7 +68,7 @@ function show(value: unknown): string {
 export function loginPage(error?: string): Html {
   return html`<section class="login">
     <h1>Log on to Roster</h1>
-    ${error ? html`<p class="problem" role="alert">${error}</p>` : ''}
+    ${messages(undefined, error)}
     <form method="post" action="/login">
       <label for="userName">User name</label><input type="text" id="userName" name="userName" autocomplete="username" required autofocus /> <label for="password">Password</label
       ><input type="password" id="password" name="password" autocomplete="current-password" required />
@@ -33,32 +78,9 @@ export function loginPage(error?: string): Html {
   </section>`;
 }
 
-/** Users a run deletes or keeps out of scope, each with the reason. */
-function removalTable(title: string, removals: Array<{ userName: string; reason: string }>): Html {
-  if (removals.length === 0) return html``;
-  return html`<h3>${title}</h3>
-    <table>
-      <thead>
-        <tr>
-          <th>User name</th>
-          <th>Reason</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${limited(
-          removals,
-          (removal) =>
-            html`<tr>
-              <td>${removal.userName}</td>
-              <td>${removal.reason}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
-}
-
 export function reportView(report: SyncReport): Html {
   const { users } = report;
+  const removal = (row: { userName: string; reason: string }) => [row.userName, row.reason];
   return html`<section id="report">
     <h2>${report.committed ? 'Synchronized: changes committed' : 'Test settings: nothing was committed'}</h2>
     <p class="muted">
@@ -77,84 +99,14 @@ export function reportView(report: SyncReport): Html {
             </ul>`
         : ''
     }
-    ${
-      users.created.length
-        ? html`<h3>Created</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th>User name</th>
-                  <th>Full name</th>
-                  <th>E-mail addresses</th>
-                  <th>DN</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${limited(
-                  users.created,
-                  (user) =>
-                    html`<tr>
-                      <td>${user.userName}</td>
-                      <td>${user.fullName}</td>
-                      <td>${user.emailAddresses.join(', ')}</td>
-                      <td>${user.dn}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }
-    ${
-      users.updated.length
-        ? html`<h3>Updated</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th>User name</th>
-                  <th>Changes</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${limited(
-                  users.updated,
-                  (update) =>
-                    html`<tr>
-                      <td>${update.userName}</td>
-                      <td>
-                        ${Object.entries(update.changes).map(([field, change]) => html`<div>${field}: ${show((change as { from: unknown }).from)} → ${show((change as { to: unknown }).to)}</div>`)}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }
-    ${removalTable('Deleted', users.deleted)} ${removalTable('Out of scope (kept: automatic deletion is off)', users.outOfScope)}
-    ${
-      report.groups.length
-        ? html`<h3>Groups</h3>
-            <table>
-              <thead>
-                <tr>
-                  <th>Group</th>
-                  <th>Members</th>
-                  <th>Selected</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${limited(
-                  report.groups,
-                  (group) =>
-                    html`<tr>
-                      <td>${group.name}</td>
-                      <td>${group.members}</td>
-                      <td>${group.selected ? 'yes' : ''}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-        : ''
-    }
+    ${section('Created', ['User name', 'Full name', 'E-mail addresses', 'DN'], users.created, (user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.dn])}
+    ${section('Updated', ['User name', 'Changes'], users.updated, (update) => [
+      update.userName,
+      html`${Object.entries(update.changes).map(([field, change]) => html`<div>${field}: ${show((change as { from: unknown }).from)} → ${show((change as { to: unknown }).to)}</div>`)}`,
+    ])}
+    ${section('Deleted', ['User name', 'Reason'], users.deleted, removal)}
+    ${section('Out of scope (kept: automatic deletion is off)', ['User name', 'Reason'], users.outOfScope, removal)}
+    ${section('Groups', ['Group', 'Members', 'Selected'], report.groups, (group) => [group.name, group.members, group.selected ? 'yes' : ''])}
   </section>`;
 }
 
@@ -163,32 +115,19 @@ export function problemView(message: string): Html {
 }
 
 export function usersTable(users: User[]): Html {
-  return html`<table id="users-table">
-    <thead>
-      <tr>
-        <th>User name</th>
-        <th>Full name</th>
-        <th>E-mail addresses</th>
-        <th>Source</th>
-        <th>Authentication</th>
-        <th>Privileges</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${limited(
-        users,
-        (user) =>
-          html`<tr>
-            <td><a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}</td>
-            <td>${user.fullName}</td>
-            <td>${user.emailAddresses.join(', ')}</td>
-            <td>${user.source}</td>
-            <td>${user.authentication}</td>
-            <td>${user.privileges.join(', ')}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return dataTable(
+    ['User name', 'Full name', 'E-mail addresses', 'Source', 'Authentication', 'Privileges'],
+    users,
+    (user) => [
+      html`<a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}`,
+      user.fullName,
+      user.emailAddresses.join(', '),
+      user.source,
+      user.authentication,
+      user.privileges.join(', '),
+    ],
+    'users-table',
+  );
 }
 
 export function usersPage(users: User[], query: string): Html {
@@ -208,39 +147,21 @@ export function usersPage(users: User[], query: string): Html {
     ${usersTable(users)}`;
 }
 
+function checkboxes(name: string, options: readonly string[], chosen: readonly string[]): Html {
+  return html`${options.map((option) => html`<label class="inline"><input type="checkbox" name="${name}" value="${option}" ${chosen.includes(option) ? 'checked' : ''} /> ${option}</label>`)}`;
+}
+
 export function userEditor(user: User, notice?: string, error?: string): Html {
-  const chosen = new Set<string>(user.privileges);
-  const access = new Set<string>(user.archiveAccess);
+  const action = `/users/${encodeURIComponent(user.userName)}`;
   return html`<h1>${user.userName}</h1>
-    ${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}
-    <table>
-      <tbody>
-        <tr>
-          <th>Full name</th>
-          <td>${user.fullName}</td>
-        </tr>
-        <tr>
-          <th>E-mail addresses</th>
-          <td>${user.emailAddresses.join(', ')}</td>
-        </tr>
-        <tr>
-          <th>Source</th>
-          <td>${user.source}</td>
-        </tr>
-        <tr>
-          <th>Directory entry</th>
-          <td>${user.dn ?? ''}</td>
-        </tr>
-      </tbody>
-    </table>
-    <form
-      method="post"
-      action="/users/${encodeURIComponent(user.userName)}"
-      hx-post="/users/${encodeURIComponent(user.userName)}"
-      hx-target="main"
-      hx-select="main"
-      hx-swap="outerHTML"
-    >
+    ${messages(notice, error)}
+    ${factTable([
+      ['Full name', user.fullName],
+      ['E-mail addresses', user.emailAddresses.join(', ')],
+      ['Source', user.source],
+      ['Directory entry', user.dn ?? ''],
+    ])}
+    <form method="post" action="${action}" hx-post="${action}" hx-target="main" hx-select="main" hx-swap="outerHTML">
       <fieldset>
         <legend>General Information</legend>
         <label for="authentication">Authentication</label>
@@ -253,11 +174,11 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
       </fieldset>
       <fieldset>
         <legend>Privileges</legend>
-        ${PRIVILEGES.map((privilege) => html`<label class="inline"><input type="checkbox" name="privileges" value="${privilege}" ${chosen.has(privilege) ? 'checked' : ''} /> ${privilege}</label>`)}
+        ${checkboxes('privileges', PRIVILEGES, user.privileges)}
       </fieldset>
       <fieldset>
         <legend>Access to own archive</legend>
-        ${ARCHIVE_ACCESS.map((item) => html`<label class="inline"><input type="checkbox" name="archiveAccess" value="${item}" ${access.has(item) ? 'checked' : ''} /> ${item}</label>`)}
+        ${checkboxes('archiveAccess', ARCHIVE_ACCESS, user.archiveAccess)}
       </fieldset>
       <div class="actions"><button type="submit">Save</button></div>
     </form>`;
@@ -266,31 +187,14 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
 export function mePage(user: User, notice?: string, error?: string): Html {
   const canChange = user.authentication === 'local' && user.privileges.includes('changePassword');
   return html`<h1>My account: ${user.userName}</h1>
-    ${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}
-    <table>
-      <tbody>
-        <tr>
-          <th>Full name</th>
-          <td>${user.fullName}</td>
-        </tr>
-        <tr>
-          <th>E-mail addresses</th>
-          <td>${user.emailAddresses.join(', ')}</td>
-        </tr>
-        <tr>
-          <th>Logs on with</th>
-          <td>${user.authentication === 'directory' ? 'the directory password' : 'a Roster password'}</td>
-        </tr>
-        <tr>
-          <th>Privileges</th>
-          <td>${user.privileges.join(', ')}</td>
-        </tr>
-        <tr>
-          <th>Access to own archive</th>
-          <td>${user.archiveAccess.join(', ')}</td>
-        </tr>
-      </tbody>
-    </table>
+    ${messages(notice, error)}
+    ${factTable([
+      ['Full name', user.fullName],
+      ['E-mail addresses', user.emailAddresses.join(', ')],
+      ['Logs on with', user.authentication === 'directory' ? 'the directory password' : 'a Roster password'],
+      ['Privileges', user.privileges.join(', ')],
+      ['Access to own archive', user.archiveAccess.join(', ')],
+    ])}
     ${
       canChange
         ? html`<form method="post" action="/me/password" hx-post="/me/password" hx-target="main" hx-select="main" hx-swap="outerHTML">
@@ -307,37 +211,17 @@ export function mePage(user: User, notice?: string, error?: string): Html {
 
 export function runsPage(runs: RunRecord[]): Html {
   return html`<h1>Synchronization history</h1>
-    <table>
-      <thead>
-        <tr>
-          <th>Run</th>
-          <th>Started</th>
-          <th>Trigger</th>
-          <th>Outcome</th>
-          <th>Created</th>
-          <th>Updated</th>
-          <th>Deleted</th>
-          <th>Unchanged</th>
-          <th>Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${runs.map(
-          (run) =>
-            html`<tr>
-              <td><a href="/runs/${run.id}">#${run.id}</a></td>
-              <td>${run.startedAt}</td>
-              <td>${run.trigger}</td>
-              <td>${run.status}${run.error ? html`: ${run.error.code}` : ''}</td>
-              <td>${run.counts.created}</td>
-              <td>${run.counts.updated}</td>
-              <td>${run.counts.deleted}</td>
-              <td>${run.counts.unchanged}</td>
-              <td>${run.durationMs} ms</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Unchanged', 'Duration'], runs, (run) => [
+      html`<a href="/runs/${run.id}">#${run.id}</a>`,
+      run.startedAt,
+      run.trigger,
+      run.error ? `${run.status}: ${run.error.code}` : run.status,
+      run.counts.created,
+      run.counts.updated,
+      run.counts.deleted,
+      run.counts.unchanged,
+      `${run.durationMs} ms`,
+    ])}`;
 }
 
 export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
@@ -353,24 +237,5 @@ export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
         : ''
     }
     <h2>Changes</h2>
-    <table>
-      <thead>
-        <tr>
-          <th>Action</th>
-          <th>User</th>
-          <th>Detail</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${limited(
-          run.changes,
-          (change) =>
-            html`<tr>
-              <td>${change.action}</td>
-              <td>${change.userName}</td>
-              <td><code>${JSON.stringify(change.detail)}</code></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    ${dataTable(['Action', 'User', 'Detail'], run.changes, (change) => [change.action, change.userName, html`<code>${JSON.stringify(change.detail)}</code>`])}`;
 }
