@@ -92,10 +92,14 @@ export async function createManualUser(store: Store, input: unknown): Promise<Us
  * Changes a user. Privileges, archive access, authentication, disabled and the local password may change for
  * everyone; names and addresses of directory users belong to the directory (the next sync would undo them).
  */
-export async function changeUser(store: Store, name: string, input: unknown): Promise<User> {
+export async function changeUser(store: Store, name: string, input: unknown, actingUser?: string): Promise<User> {
   const patch = parse(userPatchSchema, input);
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
+  if (actingUser !== undefined && userNameKey(actingUser) === userNameKey(user.userName) && (patch.disabled || (patch.privileges && !patch.privileges.includes('admin')))) {
+    // An administrator locking themselves out is almost always a slip; another administrator can do it.
+    throw new RosterError('CONFLICT', 'You cannot disable yourself or remove your own admin privilege.');
+  }
   if (user.source === 'directory' && (patch.fullName !== undefined || patch.emailAddresses !== undefined)) {
     throw new RosterError('INPUT_INVALID', 'fullName and emailAddresses of a directory user come from the directory', {
       details: [{ path: patch.fullName !== undefined ? 'fullName' : 'emailAddresses', message: 'comes from the directory' }],

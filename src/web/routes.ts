@@ -108,13 +108,18 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     const body = request.body as Body;
     const list = (value: unknown) => (value === undefined ? [] : [value].flat().map(String));
     try {
-      const user = await changeUser(app.store, name, {
-        authentication: String(body.authentication ?? 'local'),
-        disabled: body.disabled === 'on',
-        privileges: list(body.privileges),
-        archiveAccess: list(body.archiveAccess),
-        ...(body.password ? { password: String(body.password) } : {}),
-      });
+      const user = await changeUser(
+        app.store,
+        name,
+        {
+          authentication: String(body.authentication ?? 'local'),
+          disabled: body.disabled === 'on',
+          privileges: list(body.privileges),
+          archiveAccess: list(body.archiveAccess),
+          ...(body.password ? { password: String(body.password) } : {}),
+        },
+        request.session!.user.userName,
+      );
       return full(request, reply, user.userName, userEditor(user, 'Saved.'), '/users');
     } catch (error) {
       if (!isRosterError(error)) throw error;

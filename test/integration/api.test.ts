@@ -106,6 +106,14 @@ describe('API: users', () => {
     assert.equal((await t.server.inject({ url: '/api/users/frank', headers: admin() })).statusCode, 404);
   });
 
+  it('refuses to let administrators lock themselves out', async () => {
+    const demote = await t.server.inject({ method: 'PATCH', url: '/api/users/admin', headers: admin(), payload: { privileges: ['login'] } });
+    assert.equal(demote.statusCode, 409);
+    assert.equal((await t.server.inject({ method: 'PATCH', url: '/api/users/admin', headers: admin(), payload: { disabled: true } })).statusCode, 409);
+    assert.equal((await t.server.inject({ method: 'DELETE', url: '/api/users/admin', headers: admin() })).statusCode, 409);
+    assert.deepEqual((await t.server.inject({ url: '/api/me', headers: admin() })).json().privileges.includes('admin'), true);
+  });
+
   it('400s invalid user input with field paths', async () => {
     const response = await t.server.inject({
       method: 'POST',

@@ -63,7 +63,7 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
       },
       preHandler: admin,
     },
-    async (request) => changeUser(app.store, (request.params as { userName: string }).userName, request.body),
+    async (request) => changeUser(app.store, (request.params as { userName: string }).userName, request.body, request.session!.user.userName),
   );
 
   server.delete('/api/users/:userName', { schema: { tags: ['users'], summary: 'Delete a user.', params: nameParams }, preHandler: admin }, async (request, reply) => {
