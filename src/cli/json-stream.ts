@@ -1,44 +1,47 @@
 /**
- * Pretty-printed JSON written in pieces: a report of 100,000 created users is a 30 MB document, which
- * JSON.stringify would first build as one string. Output matches JSON.stringify(value, null, 2).
+ * JSON written in pieces: a report of 100,000 created users is a 30 MB document, which JSON.stringify would first
+ * build as one string. Pretty output matches JSON.stringify(value, null, 2), compact output JSON.stringify(value).
  */
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
 
-function* pieces(value: unknown, indent: string): Generator<string> {
+function* pieces(value: unknown, indent: string, pretty: boolean): Generator<string> {
+  const inner = pretty ? indent + '  ' : '';
+  const open = pretty ? '\n' : '';
   if (Array.isArray(value)) {
     if (value.length === 0) return yield '[]';
-    const inner = indent + '  ';
-    yield '[\n';
-    // Elements are small: one JSON.stringify each, re-indented, is far cheaper than recursing into them.
+    yield '[' + open;
+    // Elements are small: one JSON.stringify each (re-indented when pretty) is far cheaper than recursing.
     for (let i = 0; i < value.length; i++) {
-      const text = JSON.stringify(value[i] === undefined ? null : value[i], null, 2) ?? 'null';
-      yield inner + (text.includes('\n') ? text.replaceAll('\n', '\n' + inner) : text) + (i < value.length - 1 ? ',\n' : '\n');
+      const element = value[i] === undefined ? null : value[i];
+      const text = (pretty ? JSON.stringify(element, null, 2) : JSON.stringify(element)) ?? 'null';
+      yield inner + (pretty && text.includes('\n') ? text.replaceAll('\n', '\n' + inner) : text) + (i < value.length - 1 ? ',' + open : open);
     }
     return yield indent + ']';
   }
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
     const entries = Object.entries(value).filter(([, item]) => item !== undefined && typeof item !== 'function');
     if (entries.length === 0) return yield '{}';
-    const inner = indent + '  ';
-    yield '{\n';
+    yield '{' + open;
     for (let i = 0; i < entries.length; i++) {
       const [key, item] = entries[i]!;
-      yield `${inner}${JSON.stringify(key)}: `;
-      yield* pieces(item, inner);
-      yield i < entries.length - 1 ? ',\n' : '\n';
+      yield `${inner}${JSON.stringify(key)}:${pretty ? ' ' : ''}`;
+      yield* pieces(item, inner, pretty);
+      yield i < entries.length - 1 ? ',' + open : open;
     }
     return yield indent + '}';
   }
-  yield JSON.stringify(value, null, 2)
-    .split('\n')
-    .join('\n' + indent);
+  yield pretty
+    ? JSON.stringify(value, null, 2)
+        .split('\n')
+        .join('\n' + indent)
+    : JSON.stringify(value);
 }
 
-export async function writeJson(value: unknown, out: Writable): Promise<void> {
+export async function writeJson(value: unknown, out: Writable, options: { pretty: boolean } = { pretty: true }): Promise<void> {
   let buffer = '';
-  for (const piece of pieces(value, '')) {
+  for (const piece of pieces(value, '', options.pretty)) {
     buffer += piece;
     if (buffer.length >= FLUSH_AT) {
       if (!out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));

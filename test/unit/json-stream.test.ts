@@ -17,4 +17,13 @@ describe('streamed JSON output', () => {
     await writeJson(value, out);
     assert.equal(text, JSON.stringify(value, null, 2) + '\n');
   });
+
+  it('writes exactly what JSON.stringify(value) would when compact', async () => {
+    const value = { a: [1, { b: 'x\n"y"', c: [] }], d: {}, e: null, f: undefined, g: [{ h: undefined }] };
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk) => (text += chunk));
+    await writeJson(value, out, { pretty: false });
+    assert.equal(text, JSON.stringify(value) + '\n');
+  });
 });
