@@ -9,7 +9,8 @@ import { MEMBER_PLACEHOLDER } from '../config/schema.js';
 import { filterAttributes, parseFilter, type FilterNode } from '../rfc/filter.js';
 
 /** Only the attributes a template needs, lower-cased names and lower-cased values. */
-export type AttributeBag = Map<string, string[]>;
+// A plain object, not a Map: there is one per entry, 100,000 of them on a big directory.
+export type AttributeBag = Readonly<Record<string, string[] | undefined>>;
 
 export interface MemberCandidate<T> {
   target: T;
@@ -56,19 +57,19 @@ export function matchesFilter(node: FilterNode, attributes: AttributeBag, member
     case 'not':
       return !matchesFilter(node.child, attributes, member);
     case 'present':
-      return (attributes.get(node.attribute.toLowerCase())?.length ?? 0) > 0;
+      return (attributes[node.attribute.toLowerCase()]?.length ?? 0) > 0;
     case 'equal':
     case 'approx': {
       const wanted = bind(node.value);
-      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => value === wanted);
+      return (attributes[node.attribute.toLowerCase()] ?? []).some((value) => value === wanted);
     }
     case 'greaterOrEqual':
     case 'lessOrEqual': {
       const bound = bind(node.value);
-      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => (node.type === 'greaterOrEqual' ? compare(value, bound) >= 0 : compare(value, bound) <= 0));
+      return (attributes[node.attribute.toLowerCase()] ?? []).some((value) => (node.type === 'greaterOrEqual' ? compare(value, bound) >= 0 : compare(value, bound) <= 0));
     }
     case 'substring':
-      return (attributes.get(node.attribute.toLowerCase()) ?? []).some((value) => matchesSubstring(value, node, bind));
+      return (attributes[node.attribute.toLowerCase()] ?? []).some((value) => matchesSubstring(value, node, bind));
     case 'extensible':
       return false;
   }
@@ -97,7 +98,8 @@ function matchesSubstring(value: string, node: Extract<FilterNode, { type: 'subs
 
 /** An index of candidates by the values of the template's indexed attributes. */
 export class MemberIndex<T> {
-  private readonly byValue = new Map<string, Array<MemberCandidate<T>>>();
+  /** One candidate for most values (a uid names one entry); a list only when several share a value. */
+  private readonly byValue = new Map<string, MemberCandidate<T> | Array<MemberCandidate<T>>>();
 
   constructor(private readonly template: MemberTemplate) {}
 
@@ -106,23 +108,30 @@ export class MemberIndex<T> {
   }
 
   add(candidate: MemberCandidate<T>): void {
-    const keys = new Set<string>();
-    for (const attribute of this.template.indexedAttributes) for (const value of candidate.attributes.get(attribute) ?? []) keys.add(value);
-    for (const key of keys) {
-      const list = this.byValue.get(key);
-      if (list) list.push(candidate);
-      else this.byValue.set(key, [candidate]);
+    for (const attribute of this.template.indexedAttributes) {
+      for (const value of candidate.attributes[attribute] ?? []) {
+        const existing = this.byValue.get(value);
+        if (existing === undefined) this.byValue.set(value, candidate);
+        else if (existing === candidate) continue;
+        else if (Array.isArray(existing)) {
+          if (!existing.includes(candidate)) existing.push(candidate);
+        } else this.byValue.set(value, [existing, candidate]);
+      }
     }
   }
 
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
   resolve(member: string): T[] {
     const key = member.toLowerCase();
-    return (this.byValue.get(key) ?? []).filter((candidate) => matchesFilter(this.template.tree, candidate.attributes, key)).map((candidate) => candidate.target);
+    const found = this.byValue.get(key);
+    if (found === undefined) return [];
+    const candidates = Array.isArray(found) ? found : [found];
+    return candidates.filter((candidate) => matchesFilter(this.template.tree, candidate.attributes, key)).map((candidate) => candidate.target);
   }
 }
 
-const EMPTY_BAG: AttributeBag = new Map();
+// Without a prototype, so an attribute called "constructor" finds nothing inherited.
+const EMPTY_BAG: AttributeBag = Object.freeze(Object.create(null) as Record<string, string[]>);
 const interned = new Map<string, string>();
 
 /** objectClass values repeat on every entry: keep one lower-cased copy of each short value. */
@@ -138,10 +147,10 @@ function lowerCaseInterned(value: string): string {
 
 export function attributeBag(names: string[], valuesOf: (name: string) => string[]): AttributeBag {
   if (names.length === 0) return EMPTY_BAG;
-  const bag: AttributeBag = new Map();
+  const bag = Object.create(null) as Record<string, string[]>;
   for (const name of names) {
     const values = valuesOf(name);
-    if (values.length > 0) bag.set(name, values.map(lowerCaseInterned));
+    if (values.length > 0) bag[name] = values.map(lowerCaseInterned);
   }
   return bag;
 }

@@ -83,7 +83,8 @@ async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): 
   }
   if (template.indexedAttributes.length > 0) {
     const index = new MemberIndex<Target>(template);
-    for (const target of byDn.values()) index.add({ target, attributes: (target.kind === 'user' ? target.user.templateAttributes : target.group.templateAttributes) ?? new Map() });
+    for (const target of byDn.values())
+      index.add({ target, attributes: (target.kind === 'user' ? target.user.templateAttributes : target.group.templateAttributes) ?? Object.create(null) });
     return (member) => index.resolve(member);
   }
   return serverLookup(input, byDn);

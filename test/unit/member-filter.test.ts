@@ -24,6 +24,13 @@ describe('member search filter in memory', () => {
     assert.deepEqual(index.resolve('ghost'), []);
   });
 
+  it('finds nothing inherited for attributes named like Object properties', () => {
+    const tricky = compileMemberTemplate('(constructor={member})');
+    const index = new MemberIndex<string>(tricky);
+    index.add({ target: 'entry', attributes: attributeBag(tricky.attributes, () => []) });
+    assert.deepEqual(index.resolve('x'), []);
+  });
+
   it('cannot index a template that uses {member} inside a substring', () => {
     assert.deepEqual(compileMemberTemplate('(uid=*{member})').indexedAttributes, []);
   });
