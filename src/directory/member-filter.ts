@@ -12,9 +12,22 @@ import { filterAttributes, parseFilter, type FilterNode } from '../rfc/filter.js
 // A plain object, not a Map: there is one per entry, 100,000 of them on a big directory.
 export type AttributeBag = Readonly<Record<string, string[] | undefined>>;
 
+/**
+ * What the index keeps of an entry. For the usual templates, an OR of branches such as
+ * `(&(objectClass=posixAccount)(uid={member}))`, the member-independent part of each branch is evaluated while
+ * reading and only the keys the entry can be found under are kept; other templates keep the attributes they read.
+ */
+export type MemberProfile = { keys: string[] } | { bag: AttributeBag };
+
 export interface MemberCandidate<T> {
   target: T;
-  attributes: AttributeBag;
+  profile: MemberProfile;
+}
+
+/** A branch `condition AND (attribute={member})` of a template (condition absent: just the equality). */
+interface Branch {
+  condition: FilterNode | undefined;
+  attribute: string;
 }
 
 const SENTINEL = 'rosterMemberPlaceholder7f3a';
@@ -25,6 +38,52 @@ export interface MemberTemplate {
   attributes: string[];
   /** Attributes compared for equality with {member}; empty when the template cannot be indexed. */
   indexedAttributes: string[];
+  /** The branches when the template is an OR of `condition AND attribute={member}`; undefined otherwise. */
+  branches: Branch[] | undefined;
+}
+
+type Comparison = { type: 'equal'; attribute: string; value: string };
+
+function isMemberEquality(node: FilterNode): node is FilterNode & Comparison {
+  return node.type === 'equal' && node.value === SENTINEL;
+}
+
+function mentionsMember(node: FilterNode): boolean {
+  if ('children' in node) return node.children.some(mentionsMember);
+  if ('child' in node) return mentionsMember(node.child);
+  return mentionsSentinel(node);
+}
+
+function branchesOf(tree: FilterNode): Branch[] | undefined {
+  const branches: Branch[] = [];
+  for (const node of tree.type === 'or' ? tree.children : [tree]) {
+    if (isMemberEquality(node)) {
+      branches.push({ condition: undefined, attribute: node.attribute.toLowerCase() });
+      continue;
+    }
+    if (node.type !== 'and') return undefined;
+    const equalities = node.children.filter(isMemberEquality);
+    const rest = node.children.filter((child) => !isMemberEquality(child));
+    if (equalities.length !== 1 || rest.some(mentionsMember)) return undefined;
+    branches.push({ condition: rest.length === 0 ? undefined : { type: 'and', children: rest }, attribute: equalities[0]!.attribute.toLowerCase() });
+  }
+  return branches;
+}
+
+function branchKey(index: number, value: string): string {
+  return `${index}\u0000${value}`;
+}
+
+/** Profiles an entry for the index while it is read (see MemberProfile). */
+export function profileEntry(template: MemberTemplate, valuesOf: (name: string) => string[]): MemberProfile {
+  const bag = attributeBag(template.attributes, valuesOf);
+  if (!template.branches) return { bag };
+  const keys: string[] = [];
+  template.branches.forEach((branch, index) => {
+    if (branch.condition && !matchesFilter(branch.condition, bag, '')) return;
+    for (const value of bag[branch.attribute] ?? []) keys.push(branchKey(index, value));
+  });
+  return { keys };
 }
 
 export function compileMemberTemplate(template: string): MemberTemplate {
@@ -38,7 +97,7 @@ export function compileMemberTemplate(template: string): MemberTemplate {
     else if (mentionsSentinel(node)) indexable = false;
   };
   visit(tree);
-  return { tree, attributes: [...filterAttributes(tree)], indexedAttributes: indexable ? [...indexed] : [] };
+  return { tree, attributes: [...filterAttributes(tree)], indexedAttributes: indexable ? [...indexed] : [], branches: indexable ? branchesOf(tree) : undefined };
 }
 
 function mentionsSentinel(node: FilterNode): boolean {
@@ -108,25 +167,33 @@ export class MemberIndex<T> {
   }
 
   add(candidate: MemberCandidate<T>): void {
-    for (const attribute of this.template.indexedAttributes) {
-      for (const value of candidate.attributes[attribute] ?? []) {
-        const existing = this.byValue.get(value);
-        if (existing === undefined) this.byValue.set(value, candidate);
-        else if (existing === candidate) continue;
-        else if (Array.isArray(existing)) {
-          if (!existing.includes(candidate)) existing.push(candidate);
-        } else this.byValue.set(value, [existing, candidate]);
-      }
+    const profile = candidate.profile;
+    const keys = 'keys' in profile ? profile.keys : this.template.indexedAttributes.flatMap((attribute) => profile.bag[attribute] ?? []);
+    for (const value of keys) {
+      const existing = this.byValue.get(value);
+      if (existing === undefined) this.byValue.set(value, candidate);
+      else if (existing === candidate) continue;
+      else if (Array.isArray(existing)) {
+        if (!existing.includes(candidate)) existing.push(candidate);
+      } else this.byValue.set(value, [existing, candidate]);
     }
   }
 
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
   resolve(member: string): T[] {
     const key = member.toLowerCase();
-    const found = this.byValue.get(key);
-    if (found === undefined) return [];
-    const candidates = Array.isArray(found) ? found : [found];
-    return candidates.filter((candidate) => matchesFilter(this.template.tree, candidate.attributes, key)).map((candidate) => candidate.target);
+    const lookup = (value: string) => {
+      const found = this.byValue.get(value);
+      return found === undefined ? [] : Array.isArray(found) ? found : [found];
+    };
+    const branches = this.template.branches;
+    if (branches) {
+      // Conditions were checked while reading: a key hit is a match.
+      return [...new Set(branches.flatMap((_, index) => lookup(branchKey(index, key))).map((candidate) => candidate.target))];
+    }
+    return lookup(key)
+      .filter((candidate) => 'bag' in candidate.profile && matchesFilter(this.template.tree, candidate.profile.bag, key))
+      .map((candidate) => candidate.target);
   }
 }
 

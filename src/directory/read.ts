@@ -13,7 +13,7 @@ import type { LdapSession } from '../ldap/session.js';
 import { dnKey, parseDn } from '../rfc/dn.js';
 import { parseFilter, serializeFilter } from '../rfc/filter.js';
 import { BINARY_ATTRIBUTES, DISABLED_ATTRIBUTES, STABLE_ID_ATTRIBUTES, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
-import { attributeBag, compileMemberTemplate, type MemberTemplate } from './member-filter.js';
+import { compileMemberTemplate, profileEntry, type MemberTemplate } from './member-filter.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
 import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
 import { WarningCollector } from './warnings.js';
@@ -107,7 +107,7 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
       emailAddresses: email.addresses,
       disabled: isDisabledEntry(entry),
       groupKeys: [],
-      templateAttributes: attributeBag(templateAttributes, (name) => entry.values(name)),
+      memberProfile: context.template ? profileEntry(context.template, (name) => entry.values(name)) : undefined,
     });
   }
   context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
@@ -127,7 +127,7 @@ async function readGroups(context: ReadContext): Promise<RawGroup[]> {
       name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
       description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
       members: await readAllValues(context.session, entry, settings.members),
-      templateAttributes: attributeBag(templateAttributes, (name) => entry.values(name)),
+      memberProfile: context.template ? profileEntry(context.template, (name) => entry.values(name)) : undefined,
     });
   }
   context.onProgress({ phase: 'groups', entries: context.statistics.groupEntries });

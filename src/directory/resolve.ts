@@ -7,13 +7,13 @@ import { MEMBER_PLACEHOLDER } from '../config/schema.js';
 import type { LdapSession } from '../ldap/session.js';
 import { dnKey } from '../rfc/dn.js';
 import { escapeFilterValue } from '../rfc/filter.js';
-import { MemberIndex, type AttributeBag, type MemberTemplate } from './member-filter.js';
+import { MemberIndex, type MemberProfile, type MemberTemplate } from './member-filter.js';
 import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
 import type { WarningCollector } from './warnings.js';
 
 export interface ReadUser extends DirectoryUser {
   /** Only needed to resolve members; released once they are resolved. */
-  templateAttributes: AttributeBag | undefined;
+  memberProfile: MemberProfile | undefined;
 }
 
 export interface RawGroup {
@@ -22,7 +22,7 @@ export interface RawGroup {
   name: string;
   description: string;
   members: string[];
-  templateAttributes: AttributeBag;
+  memberProfile: MemberProfile | undefined;
 }
 
 type Target = { kind: 'user'; user: ReadUser } | { kind: 'group'; group: RawGroup };
@@ -83,8 +83,10 @@ async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): 
   }
   if (template.indexedAttributes.length > 0) {
     const index = new MemberIndex<Target>(template);
-    for (const target of byDn.values())
-      index.add({ target, attributes: (target.kind === 'user' ? target.user.templateAttributes : target.group.templateAttributes) ?? Object.create(null) });
+    for (const target of byDn.values()) {
+      const profile = target.kind === 'user' ? target.user.memberProfile : target.group.memberProfile;
+      if (profile) index.add({ target, profile });
+    }
     return (member) => index.resolve(member);
   }
   return serverLookup(input, byDn);
@@ -150,7 +152,7 @@ function scope(input: MembershipInput, resolved: Map<RawGroup, ResolvedGroup>): 
   }));
   const inScopeSet = new Set(inScope);
   const outsideSelection = input.users.filter((user) => !inScopeSet.has(user)).map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
-  for (const user of input.users) user.templateAttributes = undefined;
+  for (const user of input.users) user.memberProfile = undefined;
   return { users, outsideSelection, groups, ambiguousUserNames };
 }
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemberIndex, attributeBag, compileMemberTemplate } from '../../src/directory/member-filter.js';
+import { MemberIndex, compileMemberTemplate, profileEntry, type MemberTemplate } from '../../src/directory/member-filter.js';
 
 const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))');
 
-function candidate(name: string, values: Record<string, string[]>) {
-  return { target: name, attributes: attributeBag(template.attributes, (attribute) => values[attribute] ?? []) };
+function candidate(name: string, values: Record<string, string[]>, compiled: MemberTemplate = template) {
+  return { target: name, profile: profileEntry(compiled, (attribute) => values[attribute] ?? []) };
 }
 
 describe('member search filter in memory', () => {
@@ -27,8 +27,31 @@ describe('member search filter in memory', () => {
   it('finds nothing inherited for attributes named like Object properties', () => {
     const tricky = compileMemberTemplate('(constructor={member})');
     const index = new MemberIndex<string>(tricky);
-    index.add({ target: 'entry', attributes: attributeBag(tricky.attributes, () => []) });
+    index.add({ target: 'entry', profile: profileEntry(tricky, () => []) });
     assert.deepEqual(index.resolve('x'), []);
+  });
+
+  it('splits the usual OR of "condition AND attribute={member}" into branches checked while reading', () => {
+    assert.deepEqual(
+      template.branches?.map((branch) => branch.attribute),
+      ['uid', 'cn'],
+    );
+    assert.deepEqual(
+      profileEntry(template, (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute] ?? []),
+      { keys: ['0\u0000alice'] },
+    );
+  });
+
+  it('evaluates other indexable templates in full at lookup', () => {
+    const nested = compileMemberTemplate('(&(uid={member})(|(objectClass=person)(cn={member})))');
+    assert.equal(nested.branches, undefined);
+    const index = new MemberIndex<string>(nested);
+    index.add(candidate('person', { objectclass: ['person'], uid: ['bob'] }, nested));
+    index.add(candidate('other', { objectclass: ['device'], uid: ['carol'], cn: ['x'] }, nested));
+    index.add(candidate('named', { objectclass: ['device'], uid: ['dave'], cn: ['dave'] }, nested));
+    assert.deepEqual(index.resolve('bob'), ['person']);
+    assert.deepEqual(index.resolve('carol'), []);
+    assert.deepEqual(index.resolve('DAVE'), ['named']);
   });
 
   it('cannot index a template that uses {member} inside a substring', () => {
