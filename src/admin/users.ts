@@ -7,7 +7,9 @@ import { RosterError } from '../errors.js';
 import { userNameKey, type User } from '../model.js';
 import { deleteSessionsOf } from '../store/sessions.js';
 import type { Store } from '../store/store.js';
-import { deleteUser, findUser, insertUser, updateUser, type StoredUser } from '../store/users.js';
+import { deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
+
+export { publicUser };
 
 const userName = z
   .string()
@@ -56,10 +58,6 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 function unique(addresses: string[]): string[] {
   return [...new Map(addresses.map((address) => [address.toLowerCase(), address])).values()];
-}
-
-export function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
-  return user;
 }
 
 export async function createManualUser(store: Store, input: unknown): Promise<User> {

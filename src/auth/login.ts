@@ -9,7 +9,7 @@ import { RosterError, isRosterError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { userNameKey, type User } from '../model.js';
 import type { Store } from '../store/store.js';
-import { findPasswordHash, findUser, updateUser, type StoredUser } from '../store/users.js';
+import { findPasswordHash, findUser, publicUser, updateUser, type StoredUser } from '../store/users.js';
 import type { DirectoryAccessProvider } from './directory-access.js';
 import { bindOnce, entryExists, findEntriesByName, relocateEntry, type BindOutcome } from './directory-bind.js';
 import { MAX_PASSWORD_LENGTH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
@@ -70,8 +70,7 @@ export class Authenticator {
       const user = await this.check(userName, request.password, directorySettings);
       await noteSuccess(this.store.db, decision);
       this.log.info({ event: 'login', userName: user.userName, source: request.source, outcome: 'success', method: user.authentication }, 'login succeeded');
-      const { id: _id, dnKey: _dnKey, ...publicUser } = user;
-      return publicUser;
+      return publicUser(user);
     } catch (error) {
       const rejection: Rejection =
         error instanceof Rejected

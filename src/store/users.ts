@@ -14,6 +14,11 @@ export interface StoredUser extends User {
 
 type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key'>;
 
+/** A stored user as callers see it: without the row id and the DN key. */
+export function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
+  return user;
+}
+
 const sharedLists = new Map<string, readonly string[]>();
 
 /** Privilege lists repeat across thousands of users: parse each distinct one once and share it (frozen). */
