@@ -1,6 +1,6 @@
 /**
- * Connections for logins. Searches as the service account share one bound connection, reopened (with
- * failover) when it breaks. User binds get connections of their own from a small pool: a bind changes who a
+ * Connections for logins. Searches as the service account share a few bound connections, reopened (with
+ * failover) when one breaks. User binds get connections of their own from a small pool: a bind changes who a
  * connection is, so they are never shared with searches; a connection is reused for the next user's bind.
  */
 import type { ConnectionSettings } from '../config/schema.js';
@@ -10,33 +10,36 @@ import { isNetworkError } from './errors.js';
 import type { LdapSession } from './session.js';
 
 export class LdapPool {
-  private service: Promise<LdapSession> | undefined;
+  /** A few bound service connections, used in turn: one connection serializes concurrent logins' searches. */
+  private readonly services: Array<Promise<LdapSession> | undefined> = [];
+  private nextService = 0;
   private readonly idle: LdapSession[] = [];
   private open = 0;
   private readonly waiting: Array<(session: LdapSession | undefined) => void> = [];
 
   constructor(
     readonly settings: ConnectionSettings,
-    private readonly maxBindConnections = 16,
+    private readonly maxBindConnections = 32,
+    private readonly serviceConnections = 4,
   ) {}
 
   /** Runs `work` on the bound service connection, reconnecting once if the connection turns out dead. */
   async withService<T>(work: (session: LdapSession) => Promise<T>): Promise<T> {
+    const slot = this.nextService++ % this.serviceConnections;
     for (let attempt = 0; ; attempt++) {
-      this.service ??= openBoundSession(this.settings);
-      const current = this.service;
+      const current = (this.services[slot] ??= openBoundSession(this.settings));
       let session: LdapSession;
       try {
         session = await current;
       } catch (error) {
-        if (this.service === current) this.service = undefined;
+        if (this.services[slot] === current) this.services[slot] = undefined;
         throw error;
       }
       try {
         return await work(session);
       } catch (error) {
         if (attempt > 0 || !(isNetworkError(error) || (error instanceof RosterError && error.code === 'LDAP_CONNECT_FAILED'))) throw error;
-        if (this.service === current) this.service = undefined;
+        if (this.services[slot] === current) this.services[slot] = undefined;
         await session.close();
       }
     }
@@ -85,15 +88,16 @@ export class LdapPool {
   }
 
   async close(): Promise<void> {
-    const service = this.service;
-    this.service = undefined;
+    const services = this.services.splice(0);
     const sessions = this.idle.splice(0);
     this.open -= sessions.length;
     await Promise.all([
       ...sessions.map((session) => session.close()),
-      service?.then(
-        (session) => session.close(),
-        () => undefined,
+      ...services.map((service) =>
+        service?.then(
+          (session) => session.close(),
+          () => undefined,
+        ),
       ),
     ]);
   }
