@@ -10,6 +10,8 @@ import pg from 'pg';
 import { stopAllDirectories } from '../test/helpers/slapd.js';
 import { USERS, VARIANTS, measuredBaseline, roster, row, startBenchDirectory, writeSettings } from './harness.js';
 
+const createdSchemas: string[] = [];
+
 async function databases(): Promise<Array<{ name: string; args: () => Promise<string[]> }>> {
   const list = [{ name: 'sqlite', args: async () => ['--data', mkdtempSync(join(tmpdir(), 'roster-bench-data-'))] }];
   const url = process.env.BENCH_DATABASE_URL;
@@ -18,6 +20,7 @@ async function databases(): Promise<Array<{ name: string; args: () => Promise<st
       name: 'postgres',
       args: async () => {
         const schema = `roster_bench_${Date.now()}`;
+        createdSchemas.push(schema);
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         await client.query(`CREATE SCHEMA ${schema}`);
@@ -64,4 +67,10 @@ try {
   }
 } finally {
   await stopAllDirectories();
+  if (createdSchemas.length > 0) {
+    const client = new pg.Client({ connectionString: process.env.BENCH_DATABASE_URL });
+    await client.connect();
+    for (const schema of createdSchemas) await client.query(`DROP SCHEMA ${schema} CASCADE`);
+    await client.end();
+  }
 }
