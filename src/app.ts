@@ -10,7 +10,7 @@ import { PRIVILEGES } from './config/schema.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { Store } from './store/store.js';
-import { insertUser, listUsers } from './store/users.js';
+import { hasAnyUser, insertUser } from './store/users.js';
 import { SyncScheduler } from './sync/scheduler.js';
 
 export interface AppOptions {
@@ -44,7 +44,7 @@ export class RosterApp {
    * generated password that the caller prints once.
    */
   async ensureAdministrator(): Promise<{ created: false } | { created: true; generatedPassword?: string }> {
-    if ((await listUsers(this.store.db)).length > 0) return { created: false };
+    if (await hasAnyUser(this.store.db)) return { created: false };
     const given = process.env.ROSTER_ADMIN_PASSWORD;
     const password = given || randomBytes(12).toString('base64url');
     await insertUser(

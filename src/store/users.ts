@@ -88,6 +88,16 @@ export async function listUsers(db: Executor): Promise<StoredUser[]> {
   return rows.map(toUser);
 }
 
+/** Every user in storage order: for planning, where order does not matter and sorting 100,000 rows costs. */
+export async function allUsersUnordered(db: Executor): Promise<StoredUser[]> {
+  const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('id').execute();
+  return rows.map(toUser);
+}
+
+export async function hasAnyUser(db: Executor): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 export async function findUser(db: Executor, userName: string): Promise<StoredUser | undefined> {
   const row = await db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
   return row ? toUser(row) : undefined;
