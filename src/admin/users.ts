@@ -60,6 +60,12 @@ function unique(addresses: string[]): string[] {
   return [...new Map(addresses.map((address) => [address.toLowerCase(), address])).values()];
 }
 
+/** Users whose name, full name or an address contains `query` (case-insensitive); all when it is empty. */
+export function searchUsers(users: User[], query: string): User[] {
+  const q = query.trim().toLowerCase();
+  return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
+}
+
 export async function createManualUser(store: Store, input: unknown): Promise<User> {
   const data = parse(newUserSchema, input);
   let passwordHash: string | null = null;

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { loadSettingsFile, parseSettingsText, validateSettings } from '../config/load.js';
+import { loadSettingsFile, readSettingsFile } from '../config/load.js';
 import type { DirectorySettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
 import { listRuns, findRun } from '../store/runs.js';
-import { loadDirectorySettings, redactSettings, saveDirectorySettings } from '../store/settings.js';
+import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 import { previewSync, runSync } from '../sync/run.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
-import { readFileSync } from 'node:fs';
 import type { ReadProgress } from '../directory/snapshot.js';
 import { storeExists, withStore } from './context.js';
 import { printJson, progressReporter } from './output.js';
@@ -25,19 +24,8 @@ async function printReport(report: SyncReport, json: boolean | undefined): Promi
 }
 
 /** Reads a settings file; a missing password keeps the stored one, as the console's write-only field does. */
-async function settingsForStore(store: Store, file: string): Promise<DirectorySettings> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new RosterError('INPUT_INVALID', `Cannot read the settings file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
-  const input = parseSettingsText(text, file) as { connection?: { password?: unknown } } | null;
-  if (input && typeof input === 'object' && input.connection && typeof input.connection === 'object' && input.connection.password === undefined) {
-    const current = await loadDirectorySettings(store.db, store.secrets).catch(() => undefined);
-    if (current) input.connection.password = current.connection.password;
-  }
-  return validateSettings(input);
+function settingsForStore(store: Store, file: string): Promise<DirectorySettings> {
+  return validateKeepingStoredPassword(store.db, store.secrets, readSettingsFile(file));
 }
 
 export function registerDirectoryCommands(program: Command): void {

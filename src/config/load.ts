@@ -58,12 +58,17 @@ export function parseSettingsText(text: string, source: string): unknown {
   }
 }
 
-export function loadSettingsFile(path: string): DirectorySettings {
+/** Reads and parses a settings file, without validating it. */
+export function readSettingsFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new RosterError('INPUT_INVALID', `Cannot read the settings file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
-  return validateSettings(parseSettingsText(text, path));
+  return parseSettingsText(text, path);
+}
+
+export function loadSettingsFile(path: string): DirectorySettings {
+  return validateSettings(readSettingsFile(path));
 }

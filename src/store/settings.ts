@@ -34,6 +34,19 @@ export function decodeDirectorySettings(raw: string, box: SecretBox): DirectoryS
   return validateSettings({ ...stored, connection: { ...stored.connection, password: box.open(stored.connection.password) } });
 }
 
+/**
+ * Validates settings whose password may be left out: the password is write-only (never shown), so an absent one
+ * means "keep the stored password".
+ */
+export async function validateKeepingStoredPassword(db: Executor, box: SecretBox, input: unknown): Promise<DirectorySettings> {
+  const settings = structuredClone(input) as { connection?: { password?: unknown } } | null;
+  if (settings && typeof settings === 'object' && settings.connection && typeof settings.connection === 'object' && settings.connection.password === undefined) {
+    const current = await loadDirectorySettings(db, box).catch(() => undefined);
+    if (current) settings.connection.password = current.connection.password;
+  }
+  return validateSettings(settings);
+}
+
 /** A fingerprint of the settings (password excluded), recorded with every run to tell configurations apart. */
 export function settingsFingerprint(settings: DirectorySettings): string {
   const { password: _password, ...connection } = settings.connection;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RosterApp } from '../app.js';
-import { changeUser, publicUser } from '../admin/users.js';
+import { changeUser, publicUser, searchUsers } from '../admin/users.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { findRun, listRuns } from '../store/runs.js';
@@ -93,8 +93,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
 
   server.get('/users', { preHandler: guard('admin') }, async (request, reply) => {
     const q = String((request.query as Body).q ?? '').trim();
-    const all = (await listUsers(app.store.db)).map(publicUser);
-    const users = q ? all.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q.toLowerCase()))) : all;
+    const users = searchUsers((await listUsers(app.store.db)).map(publicUser), q);
     if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-table') return send(reply, usersTable(users));
     return full(request, reply, 'Users', usersPage(users, q), '/users');
   });

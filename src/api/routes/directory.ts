@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { validateSettings } from '../../config/load.js';
 import type { DirectorySettings } from '../../config/schema.js';
 import { RosterError } from '../../errors.js';
 import { findRun, listRuns } from '../../store/runs.js';
-import { loadDirectorySettings, redactSettings, saveDirectorySettings } from '../../store/settings.js';
+import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../../store/settings.js';
 import { previewSync, runSync } from '../../sync/run.js';
 import { requireUser } from '../auth.js';
 
@@ -14,15 +13,11 @@ export async function storedSettings(app: RosterApp): Promise<DirectorySettings>
   return settings;
 }
 
-/** Settings from a request: the password is write-only, so an absent one means "keep the stored password". */
+/** Settings from a request: an absent or empty password (an untouched form field) keeps the stored one. */
 export async function settingsFromInput(app: RosterApp, input: unknown): Promise<DirectorySettings> {
   const body = structuredClone(input) as { connection?: { password?: unknown } } | null;
-  if (body && typeof body === 'object' && body.connection && typeof body.connection === 'object' && (body.connection.password === undefined || body.connection.password === '')) {
-    const current = await loadDirectorySettings(app.store.db, app.store.secrets).catch(() => undefined);
-    if (current) body.connection.password = current.connection.password;
-    else delete body.connection.password;
-  }
-  return validateSettings(body);
+  if (body?.connection?.password === '') delete body.connection.password;
+  return validateKeepingStoredPassword(app.store.db, app.store.secrets, body);
 }
 
 export async function syncNow(app: RosterApp, trigger: string, allowMassDelete: boolean) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { changeUser, createManualUser, publicUser, removeUser } from '../../admin/users.js';
+import { changeUser, createManualUser, publicUser, removeUser, searchUsers } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { findUser, listUsers } from '../../store/users.js';
 import { requireUser } from '../auth.js';
@@ -34,9 +34,7 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
       preHandler: admin,
     },
     async (request) => {
-      const q = ((request.query as { q?: string }).q ?? '').trim().toLowerCase();
-      const users = (await listUsers(app.store.db)).map(publicUser);
-      return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
+      return searchUsers((await listUsers(app.store.db)).map(publicUser), (request.query as { q?: string }).q ?? '');
     },
   );
 
