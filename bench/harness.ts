@@ -23,7 +23,7 @@ export interface Timed {
 
 export async function startBenchDirectory(): Promise<TestDirectory> {
   const started = performance.now();
-  const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, GROUPS) });
+  const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, GROUPS), quiet: true });
   console.log(`directory: ${USERS} users, ${GROUPS} groups x 2 variants, loaded with slapadd -q in ${Math.round(performance.now() - started)} ms`);
   return directory;
 }

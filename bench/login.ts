@@ -53,7 +53,7 @@ async function measure(login: Login, concurrency: number): Promise<{ perSecond: 
   return { perSecond: PER_LEVEL / seconds, p50: latencies[Math.floor(latencies.length * 0.5)]!, p99: latencies[Math.floor(latencies.length * 0.99)]! };
 }
 
-const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, 10) });
+const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, 10), quiet: true });
 const store = await Store.open({ dataDir: mkdtempSync(join(tmpdir(), 'roster-bench-login-')) });
 const settings = validateSettings({
   preset: 'openldap',

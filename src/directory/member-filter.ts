@@ -15,9 +15,10 @@ export type AttributeBag = Readonly<Record<string, string[] | undefined>>;
 /**
  * What the index keeps of an entry. For the usual templates, an OR of branches such as
  * `(&(objectClass=posixAccount)(uid={member}))`, the member-independent part of each branch is evaluated while
- * reading and only the keys the entry can be found under are kept; other templates keep the attributes they read.
+ * reading and only the values the entry can be found under are kept, per branch (undefined: the branch's
+ * condition does not hold); other templates keep the attributes they read.
  */
-export type MemberProfile = { keys: string[] } | { bag: AttributeBag };
+export type MemberProfile = { byBranch: Array<readonly string[] | undefined> } | { bag: AttributeBag };
 
 export interface MemberCandidate<T> {
   target: T;
@@ -28,6 +29,8 @@ export interface MemberCandidate<T> {
 interface Branch {
   condition: FilterNode | undefined;
   attribute: string;
+  /** The condition compiled once: it is checked on every entry read. */
+  holds: (bag: AttributeBag) => boolean;
 }
 
 const SENTINEL = 'rosterMemberPlaceholder7f3a';
@@ -58,32 +61,54 @@ function branchesOf(tree: FilterNode): Branch[] | undefined {
   const branches: Branch[] = [];
   for (const node of tree.type === 'or' ? tree.children : [tree]) {
     if (isMemberEquality(node)) {
-      branches.push({ condition: undefined, attribute: node.attribute.toLowerCase() });
+      branches.push({ condition: undefined, attribute: node.attribute.toLowerCase(), holds: () => true });
       continue;
     }
     if (node.type !== 'and') return undefined;
     const equalities = node.children.filter(isMemberEquality);
     const rest = node.children.filter((child) => !isMemberEquality(child));
     if (equalities.length !== 1 || rest.some(mentionsMember)) return undefined;
-    branches.push({ condition: rest.length === 0 ? undefined : { type: 'and', children: rest }, attribute: equalities[0]!.attribute.toLowerCase() });
+    const condition: FilterNode | undefined = rest.length === 0 ? undefined : { type: 'and', children: rest };
+    branches.push({ condition, attribute: equalities[0]!.attribute.toLowerCase(), holds: condition ? compileCondition(condition) : () => true });
   }
   return branches;
 }
 
-function branchKey(index: number, value: string): string {
-  return `${index}\u0000${value}`;
+/** A filter without {member} as a predicate, its names and values lower-cased once instead of per entry. */
+function compileCondition(node: FilterNode): (bag: AttributeBag) => boolean {
+  switch (node.type) {
+    case 'and': {
+      const children = node.children.map(compileCondition);
+      return (bag) => children.every((child) => child(bag));
+    }
+    case 'or': {
+      const children = node.children.map(compileCondition);
+      return (bag) => children.some((child) => child(bag));
+    }
+    case 'not': {
+      const child = compileCondition(node.child);
+      return (bag) => !child(bag);
+    }
+    case 'present': {
+      const attribute = node.attribute.toLowerCase();
+      return (bag) => (bag[attribute]?.length ?? 0) > 0;
+    }
+    case 'equal':
+    case 'approx': {
+      const attribute = node.attribute.toLowerCase();
+      const wanted = node.value.toLowerCase();
+      return (bag) => bag[attribute]?.includes(wanted) ?? false;
+    }
+    default:
+      return (bag) => matchesFilter(node, bag, '');
+  }
 }
 
 /** Profiles an entry for the index while it is read (see MemberProfile). */
 export function profileEntry(template: MemberTemplate, valuesOf: (name: string) => string[]): MemberProfile {
   const bag = attributeBag(template.attributes, valuesOf);
   if (!template.branches) return { bag };
-  const keys: string[] = [];
-  template.branches.forEach((branch, index) => {
-    if (branch.condition && !matchesFilter(branch.condition, bag, '')) return;
-    for (const value of bag[branch.attribute] ?? []) keys.push(branchKey(index, value));
-  });
-  return { keys };
+  return { byBranch: template.branches.map((branch) => (branch.holds(bag) ? bag[branch.attribute] : undefined)) };
 }
 
 export function compileMemberTemplate(template: string): MemberTemplate {
@@ -155,12 +180,36 @@ function matchesSubstring(value: string, node: Extract<FilterNode, { type: 'subs
   return node.final === undefined || (value.length - bind(node.final).length >= position && value.endsWith(bind(node.final)));
 }
 
+type Slot<T> = MemberCandidate<T> | Array<MemberCandidate<T>>;
+
+function addTo<T>(map: Map<string, Slot<T>>, value: string, candidate: MemberCandidate<T>): void {
+  const existing = map.get(value);
+  if (existing === undefined) map.set(value, candidate);
+  else if (existing === candidate) return;
+  else if (Array.isArray(existing)) {
+    if (!existing.includes(candidate)) existing.push(candidate);
+  } else map.set(value, [existing, candidate]);
+}
+
+function pushTargets<T>(slot: Slot<T> | undefined, into: T[]): void {
+  if (slot === undefined) return;
+  if (!Array.isArray(slot)) {
+    if (!into.includes(slot.target)) into.push(slot.target);
+    return;
+  }
+  for (const candidate of slot) if (!into.includes(candidate.target)) into.push(candidate.target);
+}
+
 /** An index of candidates by the values of the template's indexed attributes. */
 export class MemberIndex<T> {
-  /** One candidate for most values (a uid names one entry); a list only when several share a value. */
-  private readonly byValue = new Map<string, MemberCandidate<T> | Array<MemberCandidate<T>>>();
+  /** Per branch (see MemberProfile): one candidate for most values (a uid names one entry), else a list. */
+  private readonly byBranch: Array<Map<string, Slot<T>>>;
+  /** For templates without branches: candidates by any indexed attribute's value, checked in full at lookup. */
+  private readonly byValue = new Map<string, Slot<T>>();
 
-  constructor(private readonly template: MemberTemplate) {}
+  constructor(private readonly template: MemberTemplate) {
+    this.byBranch = (template.branches ?? []).map(() => new Map());
+  }
 
   get indexable(): boolean {
     return this.template.indexedAttributes.length > 0;
@@ -168,32 +217,29 @@ export class MemberIndex<T> {
 
   add(candidate: MemberCandidate<T>): void {
     const profile = candidate.profile;
-    const keys = 'keys' in profile ? profile.keys : this.template.indexedAttributes.flatMap((attribute) => profile.bag[attribute] ?? []);
-    for (const value of keys) {
-      const existing = this.byValue.get(value);
-      if (existing === undefined) this.byValue.set(value, candidate);
-      else if (existing === candidate) continue;
-      else if (Array.isArray(existing)) {
-        if (!existing.includes(candidate)) existing.push(candidate);
-      } else this.byValue.set(value, [existing, candidate]);
+    if ('byBranch' in profile) {
+      profile.byBranch.forEach((values, branch) => {
+        for (const value of values ?? []) addTo(this.byBranch[branch]!, value, candidate);
+      });
+      return;
     }
+    for (const attribute of this.template.indexedAttributes) for (const value of profile.bag[attribute] ?? []) addTo(this.byValue, value, candidate);
   }
 
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
   resolve(member: string): T[] {
     const key = member.toLowerCase();
-    const lookup = (value: string) => {
-      const found = this.byValue.get(value);
-      return found === undefined ? [] : Array.isArray(found) ? found : [found];
-    };
-    const branches = this.template.branches;
-    if (branches) {
-      // Conditions were checked while reading: a key hit is a match.
-      return [...new Set(branches.flatMap((_, index) => lookup(branchKey(index, key))).map((candidate) => candidate.target))];
+    const targets: T[] = [];
+    if (this.template.branches) {
+      // Conditions were checked while reading: a hit is a match.
+      for (const map of this.byBranch) pushTargets(map.get(key), targets);
+      return targets;
     }
-    return lookup(key)
-      .filter((candidate) => 'bag' in candidate.profile && matchesFilter(this.template.tree, candidate.profile.bag, key))
-      .map((candidate) => candidate.target);
+    const slot = this.byValue.get(key);
+    for (const candidate of slot === undefined ? [] : Array.isArray(slot) ? slot : [slot]) {
+      if ('bag' in candidate.profile && matchesFilter(this.template.tree, candidate.profile.bag, key) && !targets.includes(candidate.target)) targets.push(candidate.target);
+    }
+    return targets;
   }
 }
 

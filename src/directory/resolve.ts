@@ -25,12 +25,13 @@ export interface RawGroup {
   memberProfile: MemberProfile | undefined;
 }
 
-type Target = { kind: 'user'; user: ReadUser } | { kind: 'group'; group: RawGroup };
+/** A member designates a user or a group, by position in the lists read (positions keep the work hash-free). */
+type Target = { kind: 'user'; index: number } | { kind: 'group'; index: number };
 
+/** Per group, the distinct users and nested groups it lists directly, by position. */
 interface ResolvedGroup {
-  raw: RawGroup;
-  users: Set<ReadUser>;
-  groups: Set<RawGroup>;
+  users: number[];
+  groups: number[];
 }
 
 export interface MembershipInput {
@@ -52,28 +53,36 @@ export interface Membership {
 
 export async function resolveMembership(input: MembershipInput): Promise<Membership> {
   const byDn = new Map<string, Target>();
-  for (const user of input.users) byDn.set(user.dnKey, { kind: 'user', user });
-  for (const group of input.groups) byDn.set(group.dnKey, { kind: 'group', group });
+  input.users.forEach((user, index) => byDn.set(user.dnKey, { kind: 'user', index }));
+  input.groups.forEach((group, index) => byDn.set(group.dnKey, { kind: 'group', index }));
   const lookup = await memberLookup(input, byDn);
-  const resolved = new Map<RawGroup, ResolvedGroup>();
-  for (const group of input.groups) {
-    const entry: ResolvedGroup = { raw: group, users: new Set(), groups: new Set() };
+  // userSeen[u] === g + 1 once user u is listed for group g: distinct members without a Set per group.
+  const userSeen = new Int32Array(input.users.length);
+  const groupSeen = new Int32Array(input.groups.length);
+  const resolved = input.groups.map((group, g): ResolvedGroup => {
+    const entry: ResolvedGroup = { users: [], groups: [] };
     for (const member of group.members) {
       const targets = lookup(member);
       if (targets.length === 0) input.warnings.add('unresolved-member', `member '${member}' of group '${group.name}' matched no entry`);
       for (const target of targets) {
-        if (target.kind === 'user') entry.users.add(target.user);
-        else if (target.group !== group) entry.groups.add(target.group);
+        if (target.kind === 'user') {
+          if (userSeen[target.index] === g + 1) continue;
+          userSeen[target.index] = g + 1;
+          entry.users.push(target.index);
+          input.users[target.index]!.groupKeys.push(group.dnKey);
+        } else if (target.index !== g && groupSeen[target.index] !== g + 1) {
+          groupSeen[target.index] = g + 1;
+          entry.groups.push(target.index);
+        }
       }
     }
-    for (const user of entry.users) user.groupKeys.push(group.dnKey);
-    resolved.set(group, entry);
-  }
+    return entry;
+  });
   return scope(input, resolved);
 }
 
 /** A function from a member value to the users and groups it designates. */
-async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): Promise<(member: string) => Target[]> {
+async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): Promise<(member: string) => readonly Target[]> {
   const template = input.template;
   if (!template) {
     return (member) => {
@@ -84,7 +93,7 @@ async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): 
   if (template.indexedAttributes.length > 0) {
     const index = new MemberIndex<Target>(template);
     for (const target of byDn.values()) {
-      const profile = target.kind === 'user' ? target.user.memberProfile : target.group.memberProfile;
+      const profile = target.kind === 'user' ? input.users[target.index]!.memberProfile : input.groups[target.index]!.memberProfile;
       if (profile) index.add({ target, profile });
     }
     return (member) => index.resolve(member);
@@ -117,53 +126,57 @@ async function serverLookup(input: MembershipInput, byDn: Map<string, Target>): 
   return (member) => results.get(member) ?? [];
 }
 
-function scope(input: MembershipInput, resolved: Map<RawGroup, ResolvedGroup>): Membership {
+function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {
   const selection = input.settings.groups.groups;
   const selectedNames = new Set(selection.map((name) => name.toLowerCase()));
-  const selectedGroups = input.groups.filter((group) => selectedNames.has(group.name.toLowerCase()));
+  const selected = input.groups.flatMap((group, index) => (selectedNames.has(group.name.toLowerCase()) ? [index] : []));
   for (const name of selection) {
-    if (!selectedGroups.some((group) => group.name.toLowerCase() === name.toLowerCase())) {
+    if (!selected.some((index) => input.groups[index]!.name.toLowerCase() === name.toLowerCase())) {
       input.warnings.add('missing-group', `selected group '${name}' was not found by the group filter`);
     }
   }
-  let inScope: ReadUser[];
-  const usersInScopeOf = new Map<RawGroup, number>();
-  if (selection.length === 0) {
-    inScope = input.users;
-  } else {
-    const all = new Set<ReadUser>();
-    for (const group of selectedGroups) {
-      const reached = reachableUsers(group, resolved);
-      usersInScopeOf.set(group, reached.size);
-      for (const user of reached) all.add(user);
-    }
-    inScope = input.users.filter((user) => all.has(user));
+  const inScopeMark = new Uint8Array(input.users.length);
+  const usersInScopeOf = new Map<number, number>();
+  if (selection.length === 0) inScopeMark.fill(1);
+  else {
+    const reachedBy = new Int32Array(input.users.length);
+    selected.forEach((start, s) => {
+      let count = 0;
+      for (const user of reachableUsers(start, resolved)) {
+        if (reachedBy[user] === s + 1) continue;
+        reachedBy[user] = s + 1;
+        inScopeMark[user] = 1;
+        count++;
+      }
+      usersInScopeOf.set(start, count);
+    });
   }
+  const inScope = input.users.filter((_, index) => inScopeMark[index] === 1);
   const { users, ambiguousUserNames } = withoutAmbiguousNames(inScope, input.warnings);
-  const groups: DirectoryGroup[] = input.groups.map((group) => ({
+  const groups: DirectoryGroup[] = input.groups.map((group, index) => ({
     dn: group.dn,
     dnKey: group.dnKey,
     name: group.name,
     description: group.description,
-    selected: usersInScopeOf.has(group),
-    directUsers: resolved.get(group)!.users.size,
-    directGroups: resolved.get(group)!.groups.size,
-    ...(usersInScopeOf.has(group) ? { usersInScope: usersInScopeOf.get(group) } : {}),
+    selected: usersInScopeOf.has(index),
+    directUsers: resolved[index]!.users.length,
+    directGroups: resolved[index]!.groups.length,
+    ...(usersInScopeOf.has(index) ? { usersInScope: usersInScopeOf.get(index) } : {}),
   }));
-  const inScopeSet = new Set(inScope);
-  const outsideSelection = input.users.filter((user) => !inScopeSet.has(user)).map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
+  const outsideSelection = input.users
+    .filter((_, index) => inScopeMark[index] === 0)
+    .map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
   for (const user of input.users) user.memberProfile = undefined;
   return { users, outsideSelection, groups, ambiguousUserNames };
 }
 
-/** Users reachable from a group through nested groups; each group is visited once, so cycles end. */
-function reachableUsers(start: RawGroup, resolved: Map<RawGroup, ResolvedGroup>): Set<ReadUser> {
-  const users = new Set<ReadUser>();
-  const visited = new Set<RawGroup>([start]);
+/** Users (positions, possibly repeated) reachable from a group through nested groups; each group is visited once, so cycles end. */
+function* reachableUsers(start: number, resolved: ResolvedGroup[]): Generator<number> {
+  const visited = new Set<number>([start]);
   const queue = [start];
-  for (let group = queue.pop(); group; group = queue.pop()) {
-    const entry = resolved.get(group)!;
-    for (const user of entry.users) users.add(user);
+  for (let group = queue.pop(); group !== undefined; group = queue.pop()) {
+    const entry = resolved[group]!;
+    yield* entry.users;
     for (const nested of entry.groups) {
       if (!visited.has(nested)) {
         visited.add(nested);
@@ -171,23 +184,20 @@ function reachableUsers(start: RawGroup, resolved: Map<RawGroup, ResolvedGroup>)
       }
     }
   }
-  return users;
 }
 
 function withoutAmbiguousNames(users: ReadUser[], warnings: WarningCollector): { users: ReadUser[]; ambiguousUserNames: string[] } {
-  const byName = new Map<string, ReadUser[]>();
+  const firstByName = new Map<string, ReadUser>();
+  const sharing = new Map<string, ReadUser[]>();
   for (const user of users) {
     const key = user.userName.toLowerCase();
-    const list = byName.get(key);
-    if (list) list.push(user);
-    else byName.set(key, [user]);
+    const first = firstByName.get(key);
+    if (first === undefined) firstByName.set(key, user);
+    else sharing.set(key, [...(sharing.get(key) ?? [first]), user]);
   }
-  const ambiguous: string[] = [];
-  for (const [key, list] of byName) {
-    if (list.length < 2) continue;
-    ambiguous.push(key);
+  const ambiguous = [...sharing.keys()];
+  for (const [, list] of sharing) {
     warnings.add('ambiguous-name', `user name '${list[0]!.userName}' is used by ${list.length} entries (${list.map((user) => user.dn).join('; ')}); none of them is synchronized`);
   }
-  const excluded = new Set(ambiguous);
-  return { users: excluded.size ? users.filter((user) => !excluded.has(user.userName.toLowerCase())) : users, ambiguousUserNames: ambiguous };
+  return { users: sharing.size ? users.filter((user) => !sharing.has(user.userName.toLowerCase())) : users, ambiguousUserNames: ambiguous };
 }

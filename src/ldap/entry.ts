@@ -30,6 +30,10 @@ export class LdapEntry {
   }
 
   private rawValues(name: string): Array<string | Buffer> {
+    // Servers usually answer with the spelling that was requested, and ldapts lists absent requested attributes
+    // under that spelling too: one property read instead of a scan of every attribute of the entry.
+    const direct = this.raw[name] as RawValue | undefined;
+    if (direct !== undefined && name !== 'dn') return Array.isArray(direct) ? direct : [direct];
     const wanted = lowerCased(name);
     for (const key in this.raw) {
       if (key === 'dn' || lowerCased(key) !== wanted) continue;

@@ -117,8 +117,17 @@ export function normalizeDn(text: string): string {
   return formatDn(rdns);
 }
 
+/**
+ * DNs as servers send them are nearly always "plain": RDNs `type=value` joined by commas, with no escapes, no
+ * multi-valued RDNs, no '=' in values, no space at either end of a value and single spaces only. For those,
+ * normalizeDn() is exactly lower-casing; parsing them costs a sync about a second on 200,000 DNs.
+ */
+const PLAIN_VALUE = String.raw`[^\s,=+;\\"<>#](?:[^\s,=+;\\"<>]| (?=[^\s,=+;\\"<>]))*`;
+const PLAIN_DN = new RegExp(String.raw`^[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE}(?:,[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE})*$`);
+
 /** Like normalizeDn, but never throws: a value that is not a DN is keyed by itself, lower-cased. */
 export function dnKey(text: string): string {
+  if (PLAIN_DN.test(text)) return text.toLowerCase();
   try {
     return normalizeDn(text);
   } catch {

@@ -22,6 +22,37 @@ describe('distinguished names (RFC 4514)', () => {
     assert.equal(dnKey('alice@example.com'), 'alice@example.com');
   });
 
+  it('keys plain DNs by lower-casing, exactly as the full normalizer does', () => {
+    const samples = [
+      'uid=Alice,ou=People,dc=example,dc=com',
+      'CN=Smith John,OU=Sales Team,DC=Example,DC=com',
+      'cn=Zoë Ünal,dc=x',
+      'cn=a  b,dc=x',
+      'cn=a\tb,dc=x',
+      'cn=trailing ,dc=x',
+      'cn= leading,dc=x',
+      'cn=#hash,dc=x',
+      'cn=a=b,dc=x',
+      'cn=a+uid=b,dc=x',
+      'cn=Smith\\, John,dc=x',
+      'cn=x, ou=spaced,dc=x',
+      'cn=x;ou=semicolon',
+      '2.5.4.3=oid,dc=x',
+      'cn=a\u00a0b,dc=x',
+      'alice@example.com',
+      'uid=u000001,ou=people,dc=bench,dc=example',
+    ];
+    for (const sample of samples) {
+      let expected: string;
+      try {
+        expected = normalizeDn(sample);
+      } catch {
+        expected = sample.trim().toLowerCase();
+      }
+      assert.equal(dnKey(sample), expected, sample);
+    }
+  });
+
   it('knows whether a DN lies under a base', () => {
     assert.equal(isDnWithin('uid=a,ou=People,dc=example,dc=com', 'DC=example,DC=com'), true);
     assert.equal(isDnWithin('uid=a,dc=other,dc=com', 'dc=example,dc=com'), false);

@@ -38,7 +38,7 @@ describe('member search filter in memory', () => {
     );
     assert.deepEqual(
       profileEntry(template, (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute] ?? []),
-      { keys: ['0\u0000alice'] },
+      { byBranch: [['alice'], undefined] },
     );
   });
 
