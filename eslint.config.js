@@ -8,7 +8,7 @@ const database = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'scratch/', 'web/static/vendor/'] },
+  { ignores: ['dist/', 'node_modules/', 'scratch/', 'bench/tmp/', 'web/static/vendor/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

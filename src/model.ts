@@ -21,3 +21,30 @@ export interface User {
 export function userNameKey(userName: string): string {
   return userName.trim().toLowerCase();
 }
+
+/** The fields a sync keeps in step with the directory, besides the name and the stable id it matches on. */
+export interface SyncedFields {
+  fullName: string;
+  emailAddresses: string[];
+  dn: string | null;
+  disabled: boolean;
+}
+
+/**
+ * The synced fields as one string, stored with each directory user: a re-sync then loads and compares one
+ * string per user instead of every field, and decodes it only for the users whose entry changed.
+ */
+export function syncedImage(fields: SyncedFields): string {
+  return JSON.stringify([fields.fullName, fields.emailAddresses, fields.dn, fields.disabled]);
+}
+
+/**
+ * A stored user as the planner needs it. The store loads these with the synced fields packed in `syncedImage`
+ * and decodes them only on access; `dnKey` saves re-normalizing stored DNs.
+ */
+export type LocalUser = Pick<User, 'userName' | 'source' | 'stableId'> & SyncedFields & { dnKey?: string | null; syncedImage?: string | null };
+
+export function fromSyncedImage(image: string): SyncedFields {
+  const [fullName, emailAddresses, dn, disabled] = JSON.parse(image) as [string, string[], string | null, boolean];
+  return { fullName, emailAddresses, dn, disabled };
+}

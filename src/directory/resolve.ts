@@ -163,9 +163,7 @@ function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {
     directGroups: resolved[index]!.groups.length,
     ...(usersInScopeOf.has(index) ? { usersInScope: usersInScopeOf.get(index) } : {}),
   }));
-  const outsideSelection = input.users
-    .filter((_, index) => inScopeMark[index] === 0)
-    .map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
+  const outsideSelection = input.users.filter((_, index) => inScopeMark[index] === 0).map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
   for (const user of input.users) user.memberProfile = undefined;
   return { users, outsideSelection, groups, ambiguousUserNames };
 }

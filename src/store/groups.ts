@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DirectoryGroup, DirectoryUser } from '../directory/snapshot.js';
 import { userNameKey } from '../model.js';
+import { insertMany } from './bulk.js';
 import type { Executor } from './users.js';
 
-const BATCH = 2000;
 const FINGERPRINT_KEY = 'groups-fingerprint';
 
 /** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */
@@ -22,31 +22,34 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
   if (stored?.value === fingerprint) return false;
   await db.deleteFrom('group_members').execute();
   await db.deleteFrom('groups').execute();
-  for (let start = 0; start < groups.length; start += BATCH) {
-    await db
-      .insertInto('groups')
-      .values(
-        groups.slice(start, start + BATCH).map((group) => ({
-          dn_key: group.dnKey,
-          dn: group.dn,
-          name: group.name,
-          description: group.description,
-          selected: group.selected ? 1 : 0,
-          direct_users: group.directUsers,
-          direct_groups: group.directGroups,
-        })),
-      )
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
-  }
+  await insertMany(
+    db,
+    'groups',
+    groups.map((group) => ({
+      dn_key: group.dnKey,
+      dn: group.dn,
+      name: group.name,
+      description: group.description,
+      selected: group.selected ? 1 : 0,
+      direct_users: group.directUsers,
+      direct_groups: group.directGroups,
+    })),
+    {
+      build: (executor, rows) =>
+        executor
+          .insertInto('groups')
+          .values(rows)
+          .onConflict((conflict) => conflict.doNothing()),
+    },
+  );
   const memberships = users.flatMap((user) => [...new Set(user.groupKeys)].map((key) => ({ group_dn_key: key, user_name_key: userNameKey(user.userName) })));
-  for (let start = 0; start < memberships.length; start += BATCH) {
-    await db
-      .insertInto('group_members')
-      .values(memberships.slice(start, start + BATCH))
-      .onConflict((conflict) => conflict.doNothing())
-      .execute();
-  }
+  await insertMany(db, 'group_members', memberships, {
+    build: (executor, rows) =>
+      executor
+        .insertInto('group_members')
+        .values(rows)
+        .onConflict((conflict) => conflict.doNothing()),
+  });
   const now = new Date().toISOString();
   await db
     .insertInto('settings')

@@ -1,5 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { syncedImage } from '../model.js';
 import type { Dialect } from './db.js';
+import type { Database } from './schema.js';
 
 /** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
 export function migrations(dialect: Dialect): MigrationProvider {
@@ -107,6 +109,26 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('expires_at', sql`bigint`, (column) => column.notNull())
           .execute();
         await db.schema.createIndex('sessions_user').on('sessions').column('user_name_key').execute();
+      },
+    },
+    // Nothing looks users up by stable id or DN (planning loads them all; logins go by name), and the two
+    // indexes made a 100,000-user first sync spend a third of its insert time maintaining them.
+    '0004_drop_unused_user_indexes': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.dropIndex('users_stable_id').ifExists().execute();
+        await db.schema.dropIndex('users_dn_key').ifExists().execute();
+      },
+    },
+    '0005_synced_image': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('synced_image', 'text').execute();
+        // Filled here for existing directory users: the sync only writes it for users whose entry changed.
+        const typed = db as unknown as Kysely<Database>;
+        const rows = await typed.selectFrom('users').select(['id', 'full_name', 'email_addresses', 'dn', 'disabled']).where('source', '=', 'directory').execute();
+        for (const row of rows) {
+          const image = syncedImage({ fullName: row.full_name, emailAddresses: JSON.parse(row.email_addresses) as string[], dn: row.dn, disabled: row.disabled === 1 });
+          await typed.updateTable('users').set({ synced_image: image }).where('id', '=', row.id).execute();
+        }
       },
     },
   };

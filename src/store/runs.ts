@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { SyncRunsTable } from './schema.js';
+import { insertMany } from './bulk.js';
 import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
@@ -43,7 +44,6 @@ export interface NewRun {
 }
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
-const BATCH = 1000;
 
 export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] = []): Promise<number> {
   const inserted = await db
@@ -62,16 +62,11 @@ export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] 
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  for (let start = 0; start < changes.length; start += BATCH) {
-    const rows = changes.slice(start, start + BATCH).map((change, offset) => ({
-      run_id: inserted.id,
-      seq: start + offset,
-      user_name: change.userName,
-      action: change.action,
-      detail: JSON.stringify(change.detail),
-    }));
-    await db.insertInto('sync_run_changes').values(rows).execute();
-  }
+  await insertMany(
+    db,
+    'sync_run_changes',
+    changes.map((change, seq) => ({ run_id: inserted.id, seq, user_name: change.userName, action: change.action, detail: JSON.stringify(change.detail) })),
+  );
   return inserted.id;
 }
 

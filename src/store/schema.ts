@@ -19,6 +19,8 @@ export interface UsersTable {
   dn: string | null;
   dn_key: string | null;
   stable_id: string | null;
+  /** Directory users: the synced fields as syncedImage() packs them; null when unknown (compared field by field). */
+  synced_image: string | null;
   password_hash: string | null;
   created_at: string;
   updated_at: string;

@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ArchiveAccess, Privilege } from '../config/schema.js';
-import { userNameKey, type AuthenticationMethod, type User, type UserSource } from '../model.js';
+import { sql } from 'kysely';
+import { fromSyncedImage, syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type SyncedFields, type User, type UserSource } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -12,7 +13,7 @@ export interface StoredUser extends User {
   dnKey: string | null;
 }
 
-type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key'>;
+type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'synced_image'>;
 
 /** A stored user as callers see it: without the row id and the DN key. */
 export function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
@@ -62,6 +63,7 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     dn: user.dn,
     dn_key: user.dn ? dnKey(user.dn) : null,
     stable_id: user.stableId,
+    synced_image: user.source === 'directory' ? syncedImage(user) : null,
     password_hash: passwordHash,
     created_at: now,
     updated_at: now,
@@ -88,10 +90,60 @@ export async function listUsers(db: Executor): Promise<StoredUser[]> {
   return rows.map(toUser);
 }
 
-/** Every user in storage order: for planning, where order does not matter and sorting 100,000 rows costs. */
-export async function allUsersUnordered(db: Executor): Promise<StoredUser[]> {
-  const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('id').execute();
-  return rows.map(toUser);
+/**
+ * A user loaded for planning: name, source and stable id, with the synced fields decoded from the packed image
+ * only when the planner asks (it does for the users whose entry changed, not for the unchanged 100,000).
+ */
+class PlanningUser implements LocalUser {
+  private fields: SyncedFields | undefined;
+
+  constructor(
+    readonly userName: string,
+    readonly source: UserSource,
+    readonly stableId: string | null,
+    readonly syncedImage: string | null,
+    private readonly stored: { full_name: string | null; email_addresses: string | null; dn: string | null; disabled: number | null },
+  ) {}
+
+  private synced(): SyncedFields {
+    this.fields ??= this.syncedImage
+      ? fromSyncedImage(this.syncedImage)
+      : {
+          fullName: this.stored.full_name ?? '',
+          emailAddresses: JSON.parse(this.stored.email_addresses ?? '[]') as string[],
+          dn: this.stored.dn,
+          disabled: this.stored.disabled === 1,
+        };
+    return this.fields;
+  }
+
+  get fullName(): string {
+    return this.synced().fullName;
+  }
+  get emailAddresses(): string[] {
+    return this.synced().emailAddresses;
+  }
+  get dn(): string | null {
+    return this.synced().dn;
+  }
+  get disabled(): boolean {
+    return this.synced().disabled;
+  }
+}
+
+/**
+ * Every user as the planner needs it, in storage order (sorting 100,000 rows costs). The separate fields are
+ * read only for rows without a packed image, so a re-sync reads four short values per user.
+ */
+export async function usersForPlanning(db: Executor): Promise<LocalUser[]> {
+  const whenUnpacked = <C extends 'full_name' | 'email_addresses' | 'dn' | 'disabled'>(column: C) =>
+    sql<UsersTable[C] | null>`case when synced_image is null then ${sql.ref(column)} end`.as(column);
+  const rows = await db
+    .selectFrom('users')
+    .select(['user_name', 'source', 'stable_id', 'synced_image', whenUnpacked('full_name'), whenUnpacked('email_addresses'), whenUnpacked('dn'), whenUnpacked('disabled')])
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => new PlanningUser(row.user_name, row.source as UserSource, row.stable_id, row.synced_image, row));
 }
 
 export async function hasAnyUser(db: Executor): Promise<boolean> {
@@ -132,9 +184,12 @@ export interface UserPatch {
 }
 
 export async function updateUser(db: Executor, userName: string, patch: UserPatch): Promise<void> {
+  const syncedFieldChanged = patch.fullName !== undefined || patch.emailAddresses !== undefined || patch.disabled !== undefined || patch.dn !== undefined;
   await db
     .updateTable('users')
     .set({
+      // The packed copy would be stale: the next sync compares this user field by field and stores a fresh one.
+      ...(syncedFieldChanged ? { synced_image: null } : {}),
       ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
       ...(patch.emailAddresses !== undefined ? { email_addresses: JSON.stringify(patch.emailAddresses) } : {}),
       ...(patch.authentication !== undefined ? { authentication: patch.authentication } : {}),

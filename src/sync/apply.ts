@@ -8,6 +8,7 @@ import type { Transaction } from 'kysely';
 import type { DirectorySnapshot } from '../directory/snapshot.js';
 import { userNameKey } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
+import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
@@ -55,21 +56,19 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
     await trx
       .updateTable('users')
-      .set({ ...changeColumns(update.changes), updated_at: now })
+      .set({ ...changeColumns(update.changes), synced_image: update.syncedImage, updated_at: now })
       .where('user_name_key', '=', currentKey)
       .where('source', '=', 'directory')
       .execute();
     changes.push({ userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes });
   }
 
-  for (let start = 0; start < plan.created.length; start += BATCH) {
-    const batch = plan.created.slice(start, start + BATCH);
-    await trx
-      .insertInto('users')
-      .values(batch.map((user) => userRow(user, now)))
-      .execute();
-    hooks.afterBatch?.(start + batch.length, plan.created.length);
-  }
+  await insertMany(
+    trx,
+    'users',
+    plan.created.map((user) => userRow(user, now)),
+    { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
+  );
   for (const user of plan.created)
     changes.push({ userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } });
 

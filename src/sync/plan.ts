@@ -7,7 +7,7 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
-import { userNameKey, type User } from '../model.js';
+import { syncedImage, userNameKey, type LocalUser, type User } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 
 export interface FieldChange<T> {
@@ -28,6 +28,8 @@ export interface PlannedUpdate {
   /** The user's name before the update (the key to find it). */
   userName: string;
   changes: UserChanges;
+  /** The synced fields after the update (see syncedImage), stored with the user. */
+  syncedImage: string;
 }
 
 export interface PlannedRemoval {
@@ -49,46 +51,60 @@ export interface SyncPlan {
   warnings: string[];
 }
 
-interface LocalIndex {
-  byStableId: Map<string, User>;
-  byDn: Map<string, User>;
-  byName: Map<string, User>;
-  manualByName: Map<string, User>;
-}
-
-/** A local user as the planner needs it; `dnKey` saves re-normalizing 100,000 stored DNs on every run. */
-export type LocalUser = User & { dnKey?: string | null };
+export type { LocalUser };
 
 function localDnKey(user: LocalUser): string | undefined {
   if (user.dnKey) return user.dnKey;
   return user.dn ? dnKey(user.dn) : undefined;
 }
 
-function indexLocalUsers(localUsers: Iterable<LocalUser>): LocalIndex {
-  const index: LocalIndex = { byStableId: new Map(), byDn: new Map(), byName: new Map(), manualByName: new Map() };
-  for (const user of localUsers) {
-    if (user.source === 'manual') {
-      index.manualByName.set(userNameKey(user.userName), user);
-      continue;
-    }
-    if (user.stableId) index.byStableId.set(user.stableId, user);
-    const key = localDnKey(user);
-    if (key) index.byDn.set(key, user);
-    index.byName.set(userNameKey(user.userName), user);
-  }
-  return index;
-}
+/** Local users by position; the maps hold positions, and `matched` marks the positions a directory entry took. */
+class LocalIndex {
+  readonly users: LocalUser[] = [];
+  readonly byStableId = new Map<string, number>();
+  readonly byName = new Map<string, number>();
+  readonly manualByName = new Map<string, LocalUser>();
+  private byDnKey: Map<string, number> | undefined;
+  matched: Uint8Array;
 
-function findMatch(index: LocalIndex, entry: DirectoryUser, taken: Set<User>): User | undefined {
-  const candidates = [index.byStableId.get(entry.stableId), index.byDn.get(entry.dnKey), index.byName.get(userNameKey(entry.userName))];
-  return candidates.find((candidate): candidate is User => candidate !== undefined && !taken.has(candidate));
+  constructor(localUsers: Iterable<LocalUser>) {
+    for (const user of localUsers) {
+      if (user.source === 'manual') {
+        this.manualByName.set(userNameKey(user.userName), user);
+        continue;
+      }
+      const position = this.users.push(user) - 1;
+      if (user.stableId) this.byStableId.set(user.stableId, position);
+      this.byName.set(userNameKey(user.userName), position);
+    }
+    this.matched = new Uint8Array(this.users.length);
+  }
+
+  /** Built on first use: on a re-sync every entry is usually found by its stable id, and decoding DNs costs. */
+  private get byDn(): Map<string, number> {
+    if (!this.byDnKey) {
+      this.byDnKey = new Map();
+      this.users.forEach((user, position) => {
+        const key = localDnKey(user);
+        if (key) this.byDnKey!.set(key, position);
+      });
+    }
+    return this.byDnKey;
+  }
+
+  /** The first unmatched user with the entry's stable id, DN or name, in that order. */
+  findMatch(entry: DirectoryUser): number | undefined {
+    const free = (position: number | undefined) => (position !== undefined && this.matched[position] === 0 ? position : undefined);
+    return free(this.byStableId.get(entry.stableId)) ?? free(this.byDn.get(entry.dnKey)) ?? free(this.byName.get(userNameKey(entry.userName)));
+  }
 }
 
 function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
-function diff(local: User, entry: DirectoryUser): UserChanges {
+function diff(local: LocalUser, entry: DirectoryUser, entryImage: string): UserChanges | undefined {
+  if (local.syncedImage === entryImage && local.userName === entry.userName && local.stableId === entry.stableId) return undefined;
   const changes: UserChanges = {};
   if (local.userName !== entry.userName) changes.userName = { from: local.userName, to: entry.userName };
   if (local.fullName !== entry.fullName) changes.fullName = { from: local.fullName, to: entry.fullName };
@@ -96,7 +112,7 @@ function diff(local: User, entry: DirectoryUser): UserChanges {
   if (local.dn !== entry.dn) changes.dn = { from: local.dn, to: entry.dn };
   if (local.disabled !== entry.disabled) changes.disabled = { from: local.disabled, to: entry.disabled };
   if (local.stableId !== entry.stableId) changes.stableId = { from: local.stableId, to: entry.stableId };
-  return changes;
+  return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
 function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
@@ -114,7 +130,7 @@ function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
   };
 }
 
-function removalReason(user: User, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
+function removalReason(user: LocalUser, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
   const key = localDnKey(user);
   const name = outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined);
   if (name !== undefined) return `no longer in group ${settings.groups.groups.join(', ')}`;
@@ -122,17 +138,18 @@ function removalReason(user: User, snapshot: DirectorySnapshot, outside: Map<str
 }
 
 export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings): SyncPlan {
-  const index = indexLocalUsers(localUsers);
+  const index = new LocalIndex(localUsers);
   const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.byName.size, warnings: [...snapshot.warnings] };
-  const matched = new Set<User>();
-  const pendingUpdates: Array<{ local: User; changes: UserChanges }> = [];
+  const pendingUpdates: PendingUpdate[] = [];
   for (const entry of snapshot.users) {
-    const local = findMatch(index, entry, matched);
-    if (local) {
-      matched.add(local);
-      const changes = diff(local, entry);
-      if (Object.keys(changes).length === 0) plan.unchanged++;
-      else pendingUpdates.push({ local, changes });
+    const position = index.findMatch(entry);
+    if (position !== undefined) {
+      index.matched[position] = 1;
+      const local = index.users[position]!;
+      const image = syncedImage(entry);
+      const changes = diff(local, entry, image);
+      if (changes === undefined) plan.unchanged++;
+      else pendingUpdates.push({ local, changes, syncedImage: image });
       continue;
     }
     const key = userNameKey(entry.userName);
@@ -146,39 +163,42 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     }
     plan.created.push(newUser(entry, settings));
   }
-  planRemovals(plan, index, matched, snapshot, settings);
-  planUpdates(plan, pendingUpdates, index, matched);
+  planRemovals(plan, index, snapshot, settings);
+  planUpdates(plan, pendingUpdates, index);
   return plan;
 }
 
-function planRemovals(plan: SyncPlan, index: LocalIndex, matched: Set<User>, snapshot: DirectorySnapshot, settings: DirectorySettings): void {
+type PendingUpdate = { local: LocalUser; changes: UserChanges; syncedImage: string };
+
+function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnapshot, settings: DirectorySettings): void {
   const ambiguous = new Set(snapshot.ambiguousUserNames);
   const outside = new Map<string, string>();
   for (const user of snapshot.outsideSelection) {
     outside.set(user.stableId, user.userName);
     outside.set(user.dnKey, user.userName);
   }
-  for (const user of index.byName.values()) {
-    if (matched.has(user)) continue;
+  index.users.forEach((user, position) => {
+    if (index.matched[position] === 1) return;
     if (ambiguous.has(userNameKey(user.userName))) {
       plan.warnings.push(`user '${user.userName}' is kept unchanged: several directory entries carry that name`);
-      continue;
+      return;
     }
     const removal = { userName: user.userName, reason: removalReason(user, snapshot, outside, settings) };
     (settings.options.deleteUsers ? plan.deleted : plan.outOfScope).push(removal);
-  }
+  });
 }
 
 /** Renames are checked last, once it is known which names deletions free up. */
-function planUpdates(plan: SyncPlan, pending: Array<{ local: User; changes: UserChanges }>, index: LocalIndex, matched: Set<User>): void {
+function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex): void {
   const freed = new Set(plan.deleted.map((removal) => userNameKey(removal.userName)));
   const renamedAway = new Set(pending.filter((update) => update.changes.userName).map((update) => userNameKey(update.local.userName)));
   const claimed = new Set<string>();
-  for (const { local, changes } of pending) {
+  for (const { local, changes, syncedImage } of pending) {
     if (changes.userName) {
       const target = userNameKey(changes.userName.to);
-      const holder = index.byName.get(target) ?? index.manualByName.get(target);
-      const occupied = holder !== undefined && holder !== local && !freed.has(target) && !(renamedAway.has(target) && matched.has(holder));
+      const position = index.byName.get(target);
+      const holder = position !== undefined ? index.users[position] : index.manualByName.get(target);
+      const occupied = holder !== undefined && holder !== local && !freed.has(target) && !(renamedAway.has(target) && position !== undefined && index.matched[position] === 1);
       if (occupied || claimed.has(target)) {
         plan.warnings.push(`user '${local.userName}' was renamed to '${changes.userName.to}' in the directory, but that name is taken by another user; the rename was skipped`);
         delete changes.userName;
@@ -190,6 +210,6 @@ function planUpdates(plan: SyncPlan, pending: Array<{ local: User; changes: User
         claimed.add(target);
       }
     }
-    plan.updated.push({ userName: local.userName, changes });
+    plan.updated.push({ userName: local.userName, changes, syncedImage });
   }
 }

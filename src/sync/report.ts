@@ -25,7 +25,7 @@ export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committ
     ...(runId !== undefined ? { runId } : {}),
     users: {
       created: plan.created,
-      updated: plan.updated,
+      updated: plan.updated.map(({ userName, changes }) => ({ userName, changes })),
       deleted: plan.deleted,
       outOfScope: plan.outOfScope,
       unchanged: plan.unchanged,

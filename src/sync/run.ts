@@ -9,7 +9,7 @@ import { RosterError, isRosterError } from '../errors.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
-import { allUsersUnordered } from '../store/users.js';
+import { usersForPlanning } from '../store/users.js';
 import { applyPlan, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
 import { planSync, type SyncPlan } from './plan.js';
@@ -37,7 +37,7 @@ function incompleteRead(error: unknown): RosterError {
 /** "Test settings" against the stored users (none when Roster has no database yet). */
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
   const snapshot = await readDirectory(settings, { onProgress });
-  const plan = planSync(snapshot, store ? await allUsersUnordered(store.db) : [], settings);
+  const plan = planSync(snapshot, store ? await usersForPlanning(store.db) : [], settings);
   return buildReport(snapshot, plan, false);
 }
 
@@ -64,7 +64,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     } catch (error) {
       throw await refuse(incompleteRead(error), 'refused');
     }
-    const plan = planSync(snapshot, await allUsersUnordered(store.db), settings);
+    const plan = planSync(snapshot, await usersForPlanning(store.db), settings);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {

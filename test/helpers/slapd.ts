@@ -157,7 +157,9 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
       port = port || (await freePort());
       tlsPort = tlsPort || (await freePort());
       const log = await import('node:fs').then((fs) => fs.openSync(logFile, 'a'));
-      child = spawn(SLAPD, ['-d', options.quiet ? '0' : 'stats', '-f', configFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`], { stdio: ['ignore', log, log] });
+      child = spawn(SLAPD, ['-d', options.quiet ? '0' : 'stats', '-f', configFile, '-h', `ldap://127.0.0.1:${port}/ ldaps://127.0.0.1:${tlsPort}/`], {
+        stdio: ['ignore', log, log],
+      });
       try {
         await waitForPort(port, child, logFile);
         await waitForPort(tlsPort, child, logFile);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
-import type { User } from '../../src/model.js';
+import { syncedImage, type User } from '../../src/model.js';
 import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
 import { planSync } from '../../src/sync/plan.js';
 import { isRosterError } from '../../src/errors.js';
@@ -58,7 +58,27 @@ describe('planning a synchronization', () => {
     const moved = { ...entry('bobby', 'bob', 'uid=bobby,ou=new,dc=x'), fullName: 'BOB', emailAddresses: ['bob@x.com'] };
     const plan = planSync(snapshot([moved]), [local('bob')], settings);
     assert.equal(plan.created.length, 0);
-    assert.deepEqual(plan.updated, [{ userName: 'bob', changes: { userName: { from: 'bob', to: 'bobby' }, dn: { from: 'uid=bob,dc=x', to: 'uid=bobby,ou=new,dc=x' } } }]);
+    assert.deepEqual(plan.updated, [
+      {
+        userName: 'bob',
+        changes: { userName: { from: 'bob', to: 'bobby' }, dn: { from: 'uid=bob,dc=x', to: 'uid=bobby,ou=new,dc=x' } },
+        syncedImage: syncedImage(moved),
+      },
+    ]);
+  });
+
+  it('compares the packed synced fields when the store has them, and the fields when it has not', () => {
+    const alice = entry('alice');
+    const packed = { ...local('alice'), syncedImage: syncedImage(alice) };
+    assert.equal(planSync(snapshot([alice]), [packed], settings).unchanged, 1);
+    // A stale image (an administrator edited the user) falls back to the fields: nothing to change here.
+    const stale = { ...local('alice'), syncedImage: '["old",[],null,false]' };
+    const plan = planSync(snapshot([alice]), [stale], settings);
+    assert.equal(plan.unchanged, 1);
+    const renamedMail = { ...alice, emailAddresses: ['a@x.com'] };
+    const changed = planSync(snapshot([renamedMail]), [packed], settings);
+    assert.deepEqual(changed.updated[0]?.changes, { emailAddresses: { from: ['alice@x.com'], to: ['a@x.com'] } });
+    assert.equal(changed.updated[0]?.syncedImage, syncedImage(renamedMail));
   });
 
   it('falls back to the DN, then to the name (case-insensitive), recording the new stable id', () => {
