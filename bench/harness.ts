@@ -133,3 +133,9 @@ export const VARIANTS = {
 export function row(cells: Array<string | number>): string {
   return cells.map((cell, i) => String(cell).padEnd(i === 0 ? 44 : 14)).join('');
 }
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -42,7 +42,12 @@ export function syncedImage(fields: SyncedFields): string {
  * A stored user as the planner needs it. The store loads these with the synced fields packed in `syncedImage`
  * and decodes them only on access; `dnKey` saves re-normalizing stored DNs.
  */
-export type LocalUser = Pick<User, 'userName' | 'source' | 'stableId'> & SyncedFields & { dnKey?: string | null; syncedImage?: string | null };
+export type LocalUser = Pick<User, 'userName' | 'source' | 'stableId'> & { dnKey?: string | null } & ({ syncedImage: string } | (SyncedFields & { syncedImage?: null }));
+
+/** A local user's synced fields, decoded from the packed image when that is what the store loaded. */
+export function syncedFieldsOf(user: LocalUser): SyncedFields {
+  return typeof user.syncedImage === 'string' ? fromSyncedImage(user.syncedImage) : (user as SyncedFields);
+}
 
 export function fromSyncedImage(image: string): SyncedFields {
   const [fullName, emailAddresses, dn, disabled] = JSON.parse(image) as [string, string[], string | null, boolean];

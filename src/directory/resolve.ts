@@ -78,6 +78,8 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
     }
     return entry;
   });
+  // Arrays grown by push() keep room for 16 elements; 100,000 users keep their group lists for the whole run.
+  for (const user of input.users) if (user.groupKeys.length > 0) user.groupKeys = user.groupKeys.slice();
   return scope(input, resolved);
 }
 

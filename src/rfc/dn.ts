@@ -125,9 +125,15 @@ export function normalizeDn(text: string): string {
 const PLAIN_VALUE = String.raw`[^\s,=+;\\"<>#](?:[^\s,=+;\\"<>]| (?=[^\s,=+;\\"<>]))*`;
 const PLAIN_DN = new RegExp(String.raw`^[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE}(?:,[A-Za-z][A-Za-z0-9-]*=${PLAIN_VALUE})*$`);
 
+/** Lower-cases, returning the same string when nothing changes: a snapshot then holds one copy, not two. */
+function lowerCaseShared(text: string): string {
+  const lower = text.toLowerCase();
+  return lower === text ? text : lower;
+}
+
 /** Like normalizeDn, but never throws: a value that is not a DN is keyed by itself, lower-cased. */
 export function dnKey(text: string): string {
-  if (PLAIN_DN.test(text)) return text.toLowerCase();
+  if (PLAIN_DN.test(text)) return lowerCaseShared(text);
   try {
     return normalizeDn(text);
   } catch {

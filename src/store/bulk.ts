@@ -1,30 +1,31 @@
 /**
  * Inserting many rows of one shape (a sync creates 100,000 users, change records and memberships at once).
- * Kysely builds and compiles a query per call, which for multi-row inserts costs about as much as the database
- * work; here the statement for a full batch is compiled once and reused with each batch's values, so the
- * database sees the same SQL text every time (SQLite's statement cache, PostgreSQL's parser) and Node does no
- * query building per batch.
+ * SQLite: multi-row INSERTs; Kysely builds and compiles a query per call, which for these costs about as much as
+ * the database work, so the statement for a full batch is compiled once and reused with each batch's values
+ * (SQLite's statement cache then prepares it once too). PostgreSQL: one array per column and
+ * `INSERT ... SELECT * FROM unnest(...)`, a handful of parameters per 10,000 rows instead of a statement with
+ * tens of thousands of placeholders to parse each time.
  */
-import type { CompiledQuery, Insertable, InsertQueryBuilder, InsertResult } from 'kysely';
+import { sql, type CompiledQuery, type Insertable } from 'kysely';
 import type { Database } from './schema.js';
 import type { Executor } from './users.js';
 
-// SQLite accepts 32,766 bound values per statement and PostgreSQL 65,535; rows beyond a few hundred per
-// statement gain nothing measurable.
+// SQLite accepts 32,766 bound values per statement; rows beyond a few hundred per statement gain nothing.
 const MAX_VALUES = 30_000;
 const MAX_ROWS = 500;
+const POSTGRES_ROWS = 10_000;
 
-type Build<T extends keyof Database> = (db: Executor, rows: Array<Insertable<Database[T]>>) => InsertQueryBuilder<Database, T, InsertResult>;
-
-export interface InsertManyOptions<T extends keyof Database> {
-  /** Adds clauses to the insert (ON CONFLICT ...); the values come from the rows. */
-  build?: Build<T>;
+export interface InsertManyOptions {
+  /** ON CONFLICT DO NOTHING: rows that would violate a unique key are skipped. */
+  ignoreConflicts?: boolean;
   /** Called after each statement with the rows inserted so far. */
   afterBatch?: (done: number) => void;
 }
 
+type Row = Record<string, unknown>;
+
 /** The rows' values in the order Kysely binds them: row by row, in the key order of the first row. */
-function valuesOf(rows: Array<Record<string, unknown>>, columns: string[]): unknown[] {
+function valuesOf(rows: Row[], columns: string[]): unknown[] {
   const values: unknown[] = new Array(rows.length * columns.length);
   let at = 0;
   for (const row of rows) for (const column of columns) values[at++] = row[column] === undefined ? null : row[column];
@@ -35,23 +36,62 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-/** Inserts `rows`, which must all have the same keys in the same order, in as few statements as allowed. */
-export async function insertMany<T extends keyof Database>(db: Executor, table: T, rows: Array<Insertable<Database[T]>>, options: InsertManyOptions<T> = {}): Promise<void> {
-  if (rows.length === 0) return;
-  const build: Build<T> = options.build ?? ((executor, batch) => executor.insertInto(table).values(batch as never) as unknown as InsertQueryBuilder<Database, T, InsertResult>);
-  const columns = Object.keys(rows[0]!);
-  const perStatement = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length)));
+/** Takes rows from `rows` in batches of `size`: rows are built as they are inserted, never all at once. */
+function* batches<R>(rows: Iterable<R>, size: () => number): Generator<R[]> {
+  let batch: R[] = [];
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length >= size()) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+function isPostgres(db: Executor): boolean {
+  return sql`select ${1}`.compile(db).sql.includes('$1');
+}
+
+/** PostgreSQL array type of a column, from its first non-null value (the tables bulk-loaded hold text and integers). */
+function arrayType(batch: Row[], column: string): string {
+  const sample = batch.find((row) => row[column] !== null && row[column] !== undefined)?.[column];
+  return typeof sample === 'number' ? 'int8[]' : typeof sample === 'boolean' ? 'bool[]' : 'text[]';
+}
+
+/**
+ * Inserts `rows`, which must all have the same keys in the same order, in as few statements as allowed. The rows
+ * may come from a generator: only one statement's worth is in memory at a time.
+ */
+export async function insertMany<T extends keyof Database>(db: Executor, table: T, rows: Iterable<Insertable<Database[T]>>, options: InsertManyOptions = {}): Promise<void> {
+  const postgres = isPostgres(db);
+  let columns: string[] | undefined;
+  let perStatement = 1;
+  let types: string[] = [];
   let template: CompiledQuery | undefined;
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const batch = rows.slice(start, start + perStatement) as Array<Record<string, unknown>>;
-    if (batch.length === perStatement && template) {
+  let done = 0;
+  for (const batch of batches(rows as Iterable<Row>, () => perStatement)) {
+    if (!columns) {
+      // The first batch holds one row: it tells the columns, and so how many rows fit in a statement.
+      columns = Object.keys(batch[0]!);
+      perStatement = postgres ? POSTGRES_ROWS : Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length)));
+    }
+    if (postgres) {
+      if (types.length === 0 || types.includes('text[]')) types = columns.map((column) => arrayType(batch, column));
+      const arrays = columns.map((column, index) => sql`${batch.map((row) => row[column] ?? null)}::${sql.raw(types[index]!)}`);
+      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) select * from unnest(${sql.join(arrays)})${
+        options.ignoreConflicts ? sql` on conflict do nothing` : sql``
+      }`.execute(db);
+    } else if (batch.length === perStatement && template) {
       await db.executeQuery({ ...template, parameters: valuesOf(batch, columns) });
     } else {
-      const compiled = build(db, batch as Array<Insertable<Database[T]>>).compile();
+      const insert = db.insertInto(table).values(batch as never);
+      const compiled = (options.ignoreConflicts ? insert.onConflict((conflict) => conflict.doNothing()) : insert).compile();
       // Reused only when Kysely bound exactly what valuesOf() produces for the same rows.
       if (batch.length === perStatement && sameValues(compiled.parameters, valuesOf(batch, columns))) template = compiled;
       await db.executeQuery(compiled);
     }
-    options.afterBatch?.(start + batch.length);
+    done += batch.length;
+    options.afterBatch?.(done);
   }
 }

@@ -37,9 +37,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 10000');
-    // A sync reads every user: memory-mapped reads and a larger page cache halve that on 100,000 users.
-    sqlite.pragma('mmap_size = 268435456');
-    sqlite.pragma('cache_size = -65536');
+    // 16 MB of page cache: a 100,000-user first sync is as fast as with 64 MB, and the process stays smaller.
+    // No memory-mapped reads: their pages count in the process's memory, for about 0.1 s gained per re-sync.
+    sqlite.pragma('cache_size = -16384');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   // Kysely looks for its migration tables in every schema; name ours, or a second Roster schema in the same

@@ -15,6 +15,13 @@ export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser
   return hash.digest('hex');
 }
 
+function* memberships(users: DirectoryUser[]) {
+  for (const user of users) {
+    const userKey = userNameKey(user.userName);
+    for (const key of new Set(user.groupKeys)) yield { group_dn_key: key, user_name_key: userKey };
+  }
+}
+
 /** Replaces the groups and memberships "as last read", unless the fingerprint says nothing changed. */
 export async function replaceGroups(db: Executor, groups: DirectoryGroup[], users: DirectoryUser[]): Promise<boolean> {
   const fingerprint = groupsFingerprint(groups, users);
@@ -34,22 +41,9 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
       direct_users: group.directUsers,
       direct_groups: group.directGroups,
     })),
-    {
-      build: (executor, rows) =>
-        executor
-          .insertInto('groups')
-          .values(rows)
-          .onConflict((conflict) => conflict.doNothing()),
-    },
+    { ignoreConflicts: true },
   );
-  const memberships = users.flatMap((user) => [...new Set(user.groupKeys)].map((key) => ({ group_dn_key: key, user_name_key: userNameKey(user.userName) })));
-  await insertMany(db, 'group_members', memberships, {
-    build: (executor, rows) =>
-      executor
-        .insertInto('group_members')
-        .values(rows)
-        .onConflict((conflict) => conflict.doNothing()),
-  });
+  await insertMany(db, 'group_members', memberships(users), { ignoreConflicts: true });
   const now = new Date().toISOString();
   await db
     .insertInto('settings')

@@ -45,7 +45,12 @@ export interface NewRun {
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
 
-export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] = []): Promise<number> {
+function* changeRows(runId: number, changes: Iterable<RunChange>) {
+  let seq = 0;
+  for (const change of changes) yield { run_id: runId, seq: seq++, user_name: change.userName, action: change.action, detail: JSON.stringify(change.detail) };
+}
+
+export async function recordRun(db: Executor, run: NewRun, changes: Iterable<RunChange> = []): Promise<number> {
   const inserted = await db
     .insertInto('sync_runs')
     .values({
@@ -62,11 +67,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: RunChange[] 
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await insertMany(
-    db,
-    'sync_run_changes',
-    changes.map((change, seq) => ({ run_id: inserted.id, seq, user_name: change.userName, action: change.action, detail: JSON.stringify(change.detail) })),
-  );
+  await insertMany(db, 'sync_run_changes', changeRows(inserted.id, changes));
   return inserted.id;
 }
 

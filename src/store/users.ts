@@ -1,7 +1,6 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ArchiveAccess, Privilege } from '../config/schema.js';
-import { sql } from 'kysely';
-import { fromSyncedImage, syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type SyncedFields, type User, type UserSource } from '../model.js';
+import { syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -91,59 +90,38 @@ export async function listUsers(db: Executor): Promise<StoredUser[]> {
 }
 
 /**
- * A user loaded for planning: name, source and stable id, with the synced fields decoded from the packed image
- * only when the planner asks (it does for the users whose entry changed, not for the unchanged 100,000).
- */
-class PlanningUser implements LocalUser {
-  private fields: SyncedFields | undefined;
-
-  constructor(
-    readonly userName: string,
-    readonly source: UserSource,
-    readonly stableId: string | null,
-    readonly syncedImage: string | null,
-    private readonly stored: { full_name: string | null; email_addresses: string | null; dn: string | null; disabled: number | null },
-  ) {}
-
-  private synced(): SyncedFields {
-    this.fields ??= this.syncedImage
-      ? fromSyncedImage(this.syncedImage)
-      : {
-          fullName: this.stored.full_name ?? '',
-          emailAddresses: JSON.parse(this.stored.email_addresses ?? '[]') as string[],
-          dn: this.stored.dn,
-          disabled: this.stored.disabled === 1,
-        };
-    return this.fields;
-  }
-
-  get fullName(): string {
-    return this.synced().fullName;
-  }
-  get emailAddresses(): string[] {
-    return this.synced().emailAddresses;
-  }
-  get dn(): string | null {
-    return this.synced().dn;
-  }
-  get disabled(): boolean {
-    return this.synced().disabled;
-  }
-}
-
-/**
- * Every user as the planner needs it, in storage order (sorting 100,000 rows costs). The separate fields are
- * read only for rows without a packed image, so a re-sync reads four short values per user.
+ * Every user as the planner needs it, in storage order (sorting 100,000 rows costs). Users with packed synced
+ * fields (every directory user a sync wrote) are read as three short values, straight into the planner's shape;
+ * the others with their fields.
  */
 export async function usersForPlanning(db: Executor): Promise<LocalUser[]> {
-  const whenUnpacked = <C extends 'full_name' | 'email_addresses' | 'dn' | 'disabled'>(column: C) =>
-    sql<UsersTable[C] | null>`case when synced_image is null then ${sql.ref(column)} end`.as(column);
-  const rows = await db
+  const packed = await db
     .selectFrom('users')
-    .select(['user_name', 'source', 'stable_id', 'synced_image', whenUnpacked('full_name'), whenUnpacked('email_addresses'), whenUnpacked('dn'), whenUnpacked('disabled')])
+    .select(['user_name as userName', 'stable_id as stableId', 'synced_image as syncedImage'])
+    .where('synced_image', 'is not', null)
     .orderBy('id')
     .execute();
-  return rows.map((row) => new PlanningUser(row.user_name, row.source as UserSource, row.stable_id, row.synced_image, row));
+  const unpacked = await db
+    .selectFrom('users')
+    .select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled'])
+    .where('synced_image', 'is', null)
+    .orderBy('id')
+    .execute();
+  const users: LocalUser[] = packed as Array<LocalUser & { syncedImage: string }>;
+  // Only directory users carry a packed image (userRow); one literal instead of 100,000 copies of the text.
+  for (const user of users) user.source = 'directory';
+  for (const row of unpacked) {
+    users.push({
+      userName: row.user_name,
+      source: row.source === 'manual' ? 'manual' : 'directory',
+      stableId: row.stable_id,
+      fullName: row.full_name,
+      emailAddresses: JSON.parse(row.email_addresses) as string[],
+      dn: row.dn,
+      disabled: row.disabled === 1,
+    });
+  }
+  return users;
 }
 
 export async function hasAnyUser(db: Executor): Promise<boolean> {

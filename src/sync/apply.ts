@@ -33,16 +33,25 @@ function changeColumns(changes: UserChanges) {
   };
 }
 
-export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<RunChange[]> {
+/** The per-user changes of the run record, produced as they are stored (100,000 of them on a first sync). */
+function* runChanges(plan: SyncPlan): Generator<RunChange> {
+  for (const removal of plan.deleted) yield { userName: removal.userName, action: 'deleted', detail: { reason: removal.reason } };
+  for (const update of plan.updated) yield { userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes };
+  for (const user of plan.created) yield { userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } };
+}
+
+function* rowsOf<T, R>(items: T[], row: (item: T) => R): Generator<R> {
+  for (const item of items) yield row(item);
+}
+
+export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<Iterable<RunChange>> {
   const now = new Date().toISOString();
-  const changes: RunChange[] = [];
   const deletedKeys = plan.deleted.map((removal) => userNameKey(removal.userName));
   for (let start = 0; start < deletedKeys.length; start += BATCH) {
     const batch = deletedKeys.slice(start, start + BATCH);
     await trx.deleteFrom('group_members').where('user_name_key', 'in', batch).execute();
     await trx.deleteFrom('users').where('user_name_key', 'in', batch).where('source', '=', 'directory').execute();
   }
-  for (const removal of plan.deleted) changes.push({ userName: removal.userName, action: 'deleted', detail: { reason: removal.reason } });
 
   const renames = plan.updated.filter((update) => update.changes.userName);
   for (const update of renames) {
@@ -60,18 +69,14 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
       .where('user_name_key', '=', currentKey)
       .where('source', '=', 'directory')
       .execute();
-    changes.push({ userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes });
   }
 
   await insertMany(
     trx,
     'users',
-    plan.created.map((user) => userRow(user, now)),
+    rowsOf(plan.created, (user) => userRow(user, now)),
     { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
   );
-  for (const user of plan.created)
-    changes.push({ userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } });
-
   await replaceGroups(trx, snapshot.groups, snapshot.users);
-  return changes;
+  return { [Symbol.iterator]: () => runChanges(plan) };
 }

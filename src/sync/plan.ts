@@ -7,7 +7,7 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
-import { syncedImage, userNameKey, type LocalUser, type User } from '../model.js';
+import { syncedFieldsOf, syncedImage, userNameKey, type LocalUser, type User } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 
 export interface FieldChange<T> {
@@ -55,7 +55,8 @@ export type { LocalUser };
 
 function localDnKey(user: LocalUser): string | undefined {
   if (user.dnKey) return user.dnKey;
-  return user.dn ? dnKey(user.dn) : undefined;
+  const { dn } = syncedFieldsOf(user);
+  return dn ? dnKey(dn) : undefined;
 }
 
 /** Local users by position; the maps hold positions, and `matched` marks the positions a directory entry took. */
@@ -107,15 +108,26 @@ function diff(local: LocalUser, entry: DirectoryUser, entryImage: string): UserC
   if (local.syncedImage === entryImage && local.userName === entry.userName && local.stableId === entry.stableId) return undefined;
   const changes: UserChanges = {};
   if (local.userName !== entry.userName) changes.userName = { from: local.userName, to: entry.userName };
-  if (local.fullName !== entry.fullName) changes.fullName = { from: local.fullName, to: entry.fullName };
-  if (!sameList(local.emailAddresses, entry.emailAddresses)) changes.emailAddresses = { from: local.emailAddresses, to: entry.emailAddresses };
-  if (local.dn !== entry.dn) changes.dn = { from: local.dn, to: entry.dn };
-  if (local.disabled !== entry.disabled) changes.disabled = { from: local.disabled, to: entry.disabled };
+  const stored = syncedFieldsOf(local);
+  if (stored.fullName !== entry.fullName) changes.fullName = { from: stored.fullName, to: entry.fullName };
+  if (!sameList(stored.emailAddresses, entry.emailAddresses)) changes.emailAddresses = { from: stored.emailAddresses, to: entry.emailAddresses };
+  if (stored.dn !== entry.dn) changes.dn = { from: stored.dn, to: entry.dn };
+  if (stored.disabled !== entry.disabled) changes.disabled = { from: stored.disabled, to: entry.disabled };
   if (local.stableId !== entry.stableId) changes.stableId = { from: local.stableId, to: entry.stableId };
   return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
-function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
+/** Default privileges, one frozen copy shared by every user a run creates. */
+type Defaults = Pick<User, 'privileges' | 'archiveAccess'>;
+
+function defaultsOf(settings: DirectorySettings): Defaults {
+  return {
+    privileges: Object.freeze([...settings.defaultPrivileges.privileges]) as User['privileges'],
+    archiveAccess: Object.freeze([...settings.defaultPrivileges.archiveAccess]) as User['archiveAccess'],
+  };
+}
+
+function newUser(entry: DirectoryUser, defaults: Defaults): User {
   return {
     userName: entry.userName,
     fullName: entry.fullName,
@@ -123,8 +135,8 @@ function newUser(entry: DirectoryUser, settings: DirectorySettings): User {
     source: 'directory',
     authentication: 'directory',
     disabled: entry.disabled,
-    privileges: [...settings.defaultPrivileges.privileges],
-    archiveAccess: [...settings.defaultPrivileges.archiveAccess],
+    privileges: defaults.privileges,
+    archiveAccess: defaults.archiveAccess,
     dn: entry.dn,
     stableId: entry.stableId,
   };
@@ -141,6 +153,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
   const index = new LocalIndex(localUsers);
   const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.byName.size, warnings: [...snapshot.warnings] };
   const pendingUpdates: PendingUpdate[] = [];
+  const defaults = defaultsOf(settings);
   for (const entry of snapshot.users) {
     const position = index.findMatch(entry);
     if (position !== undefined) {
@@ -161,7 +174,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
       plan.warnings.push(`directory user '${entry.userName}' (${entry.dn}) has the name of another directory user that is still in scope; it was not created`);
       continue;
     }
-    plan.created.push(newUser(entry, settings));
+    plan.created.push(newUser(entry, defaults));
   }
   planRemovals(plan, index, snapshot, settings);
   planUpdates(plan, pendingUpdates, index);

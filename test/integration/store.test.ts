@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
 import { isRosterError } from '../../src/errors.js';
 import type { User } from '../../src/model.js';
+import { insertMany } from '../../src/store/bulk.js';
 import { findRun, listRuns, recordRun } from '../../src/store/runs.js';
 import { loadDirectorySettings, saveDirectorySettings } from '../../src/store/settings.js';
 import { deleteUser, findUser, insertUser, listUsers, updateUser } from '../../src/store/users.js';
@@ -37,6 +38,44 @@ for (const backend of BACKENDS) {
         assert.equal(updated.disabled, true);
         assert.equal(await deleteUser(store.db, 'Alice'), true);
         assert.equal(await deleteUser(store.db, 'Alice'), false);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('bulk-inserts many rows with awkward values exactly, skipping conflicts when asked', async () => {
+      const { store } = await openTestStore(backend);
+      try {
+        const awkward = ['a"b', 'c\\d', '{e,f}', 'NULL', '', 'Zoë 🎉', "o'neil", ' spaced '];
+        const rows = Array.from({ length: 1234 }, (_, i) => ({ group_dn_key: `cn=g${i % 7}`, user_name_key: `${awkward[i % awkward.length]}#${i}` }));
+        let reported = 0;
+        await insertMany(store.db, 'group_members', rows, { afterBatch: (done) => (reported = done) });
+        assert.equal(reported, rows.length);
+        await insertMany(store.db, 'group_members', [rows[0]!, { group_dn_key: 'cn=new', user_name_key: 'x' }], { ignoreConflicts: true });
+        const stored = await store.db.selectFrom('group_members').select(['group_dn_key', 'user_name_key']).execute();
+        const key = (row: { group_dn_key: string; user_name_key: string }) => `${row.group_dn_key}|${row.user_name_key}`;
+        assert.deepEqual(stored.map(key).sort(), [...rows, { group_dn_key: 'cn=new', user_name_key: 'x' }].map(key).sort());
+        await insertMany(store.db, 'users', [
+          {
+            user_name: 'n',
+            user_name_key: 'n',
+            full_name: '',
+            email_addresses: '[]',
+            source: 'directory',
+            authentication: 'directory',
+            disabled: 1,
+            privileges: '[]',
+            archive_access: '[]',
+            dn: null,
+            dn_key: null,
+            stable_id: null,
+            synced_image: null,
+            password_hash: null,
+            created_at: 't',
+            updated_at: 't',
+          },
+        ]);
+        assert.equal((await findUser(store.db, 'n'))?.disabled, true);
       } finally {
         await store.close();
       }
