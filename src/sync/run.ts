@@ -6,6 +6,7 @@ import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
+import { collectGarbage } from '../memory.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
@@ -37,6 +38,7 @@ function incompleteRead(error: unknown): RosterError {
 /** "Test settings" against the stored users (none when Roster has no database yet). */
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
   const snapshot = await readDirectory(settings, { onProgress });
+  collectGarbage();
   const plan = planSync(snapshot, store ? await usersForPlanning(store.db) : [], settings);
   return buildReport(snapshot, plan, false);
 }
@@ -64,6 +66,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     } catch (error) {
       throw await refuse(incompleteRead(error), 'refused');
     }
+    collectGarbage();
     const plan = planSync(snapshot, await usersForPlanning(store.db), settings);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
