@@ -84,20 +84,28 @@ function stableIdFilter(stableId: string): string | undefined {
   return undefined;
 }
 
+const canonicalUserFilters = new WeakMap<DirectoryAccess['settings'], string>();
+
+/** `filter` (built here from escaped values) within the settings' user filter, parsed once per settings. */
 function withinUserFilter(access: DirectoryAccess, filter: string): string {
   const userFilter = access.settings.users.filter;
-  return serializeFilter(parseFilter(userFilter ? `(&${userFilter}${filter})` : filter));
+  if (!userFilter) return filter;
+  let canonical = canonicalUserFilters.get(access.settings);
+  if (canonical === undefined) {
+    canonical = serializeFilter(parseFilter(userFilter));
+    canonicalUserFilters.set(access.settings, canonical);
+  }
+  return `(&${canonical}${filter})`;
 }
+
+/** More matches than this cannot be told apart anyway: the login is refused as ambiguous. */
+const LOOKUP_LIMIT = 6;
 
 async function searchDns(access: DirectoryAccess, filter: string, attributes: string[]): Promise<Array<{ dn: string; name: string | undefined }>> {
   const base = await access.baseDn();
   return access.pool.withService(async (session: LdapSession) => {
-    const found: Array<{ dn: string; name: string | undefined }> = [];
-    for await (const page of session.searchPages({ base, filter, attributes, pageSize: 10, purpose: 'search for the user logging on' })) {
-      for (const entry of page.entries) found.push({ dn: entry.dn, name: attributes[0] ? entry.first(attributes[0]) : undefined });
-      if (found.length > 5) break;
-    }
-    return found;
+    const entries = await session.searchFew({ base, filter, attributes, purpose: 'search for the user logging on' }, LOOKUP_LIMIT);
+    return entries.map((entry) => ({ dn: entry.dn, name: attributes[0] ? entry.first(attributes[0]) : undefined }));
   });
 }
 

@@ -13,16 +13,18 @@ const MAX_DELAY_MS = 16_000;
 export interface ThrottleDecision {
   /** How long to wait before checking the password. */
   delayMs: number;
-  keys: string[];
+  keys: ThrottleKeys;
   /** Whether any failure is on record: only then does a success need a write to clear it. */
   hasFailures: boolean;
 }
 
-export function throttleKeys(nameKey: string, source: string | undefined): string[] {
+export type ThrottleKeys = [string] | [string, string];
+
+export function throttleKeys(nameKey: string, source: string | undefined): ThrottleKeys {
   return source ? [`user:${nameKey}`, `source:${source}`] : [`user:${nameKey}`];
 }
 
-export async function checkThrottle(db: Executor, keys: string[], settings: LoginSettings, now = Date.now()): Promise<ThrottleDecision> {
+export async function checkThrottle(db: Executor, keys: ThrottleKeys, settings: LoginSettings, now = Date.now()): Promise<ThrottleDecision> {
   const records = (await readAttempts(db, keys)).filter((record) => now - record.firstFailureAt <= settings.windowMinutes * 60_000 || record.blockedUntil > now);
   const blocked = records.find((record) => record.blockedUntil > now);
   if (blocked) {

@@ -12,7 +12,7 @@ import type { LdapEntry } from '../ldap/entry.js';
 import type { LdapSession } from '../ldap/session.js';
 import { dnKey, parseDn } from '../rfc/dn.js';
 import { parseFilter, serializeFilter } from '../rfc/filter.js';
-import { BINARY_ATTRIBUTES, DISABLED_ATTRIBUTES, STABLE_ID_ATTRIBUTES, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
+import { BINARY_ATTRIBUTES, STABLE_ID_ATTRIBUTES, attributesWorthRequesting, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
 import { compileMemberTemplate, profileEntry, type MemberTemplate } from './member-filter.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
 import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
@@ -83,11 +83,18 @@ async function* searchAll(context: ReadContext, filter: string, attributes: stri
 async function readUsers(context: ReadContext): Promise<ReadUser[]> {
   const { users: settings } = context.settings;
   const templateAttributes = context.template?.attributes ?? [];
-  const attributes = [settings.userName, settings.fullName, settings.emailAddresses, ...STABLE_ID_ATTRIBUTES, ...DISABLED_ATTRIBUTES, ...templateAttributes].filter(
+  const filter = canonicalFilter(settings.filter);
+  const purpose = `search of users under ${context.baseDn}`;
+  const [sample] = await context.session.searchFew(
+    { base: context.baseDn, filter, attributes: [...STABLE_ID_ATTRIBUTES, 'userAccountControl'], binaryAttributes: BINARY_ATTRIBUTES, purpose },
+    1,
+  );
+  const worth = attributesWorthRequesting(sample);
+  const attributes = [settings.userName, settings.fullName, settings.emailAddresses, ...worth.stableId, ...worth.disabled, ...templateAttributes].filter(
     (name): name is string => name !== undefined,
   );
   const users: ReadUser[] = [];
-  for await (const entry of searchAll(context, canonicalFilter(settings.filter), attributes, `search of users under ${context.baseDn}`)) {
+  for await (const entry of searchAll(context, filter, attributes, purpose)) {
     context.statistics.userEntries++;
     if (context.statistics.userEntries % 5000 === 0) context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
     const key = dnKey(entry.dn);
@@ -101,11 +108,11 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
     users.push({
       dn: entry.dn,
       dnKey: key,
-      stableId: stableIdOf(entry, key),
+      stableId: stableIdOf(entry, key, worth.stableId),
       userName,
       fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
       emailAddresses: email.addresses,
-      disabled: isDisabledEntry(entry),
+      disabled: isDisabledEntry(entry, worth.disabled),
       groupKeys: [],
       memberProfile: context.template ? profileEntry(context.template, (name) => entry.values(name)) : undefined,
     });

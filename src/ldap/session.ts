@@ -76,6 +76,25 @@ export class LdapSession {
     }
   }
 
+  /**
+   * A search expected to find a handful of entries (a login's lookup by name): unpaged, with a size limit, so the
+   * server does no paging work; reaching the limit is not an error, the caller sees `limit` entries.
+   */
+  async searchFew(request: Omit<SearchRequest, 'pageSize'>, limit: number): Promise<LdapEntry[]> {
+    try {
+      const result = await this.client.search(request.base, {
+        scope: request.scope ?? 'sub',
+        filter: request.filter,
+        attributes: request.attributes,
+        explicitBufferAttributes: request.binaryAttributes ?? [],
+        sizeLimit: limit,
+      });
+      return result.searchEntries.map((entry: Entry) => LdapEntry.fromLdapts(entry));
+    } catch (error) {
+      throw toRosterError(error, request.purpose, this.server);
+    }
+  }
+
   /** Reads one entry by DN (base scope, unpaged); undefined when it does not exist. */
   async readEntry(dn: string, attributes: string[], purpose: string, binaryAttributes: string[] = []): Promise<LdapEntry | undefined> {
     try {

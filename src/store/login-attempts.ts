@@ -1,3 +1,4 @@
+import { compiledOnce } from './compiled.js';
 import type { Executor } from './users.js';
 
 export interface AttemptRecord {
@@ -7,8 +8,13 @@ export interface AttemptRecord {
   blockedUntil: number;
 }
 
-export async function readAttempts(db: Executor, keys: string[]): Promise<AttemptRecord[]> {
-  const rows = await db.selectFrom('login_attempts').select(['key', 'failures', 'first_failure_at', 'blocked_until']).where('key', 'in', keys).execute();
+const attemptsOf = compiledOnce((db, first: string, second: string) =>
+  db.selectFrom('login_attempts').select(['key', 'failures', 'first_failure_at', 'blocked_until']).where('key', 'in', [first, second]),
+);
+
+/** The records of one or two keys (a login reads its user name's and its source's on every attempt). */
+export async function readAttempts(db: Executor, keys: [string] | [string, string]): Promise<AttemptRecord[]> {
+  const rows = await attemptsOf(db, keys[0], keys[1] ?? keys[0]);
   return rows.map((row) => ({ key: row.key, failures: Number(row.failures), firstFailureAt: Number(row.first_failure_at), blockedUntil: Number(row.blocked_until) }));
 }
 

@@ -2,6 +2,7 @@ import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ArchiveAccess, Privilege } from '../config/schema.js';
 import { syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
+import { compiledOnce } from './compiled.js';
 import type { Database, UsersTable } from './schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -128,8 +129,10 @@ export async function hasAnyUser(db: Executor): Promise<boolean> {
   return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
+const userByKey = compiledOnce((db, key: string) => db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', key));
+
 export async function findUser(db: Executor, userName: string): Promise<StoredUser | undefined> {
-  const row = await db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
+  const [row] = await userByKey(db, userNameKey(userName));
   return row ? toUser(row) : undefined;
 }
 

@@ -47,6 +47,8 @@ export interface TestDirectory {
   limitedPassword: string;
   certificates: TestCertificates;
   dir: string;
+  /** CPU time (user + system, ms) the server has used so far: benchmarks charge each contender its share. */
+  cpuMs(): number;
   logFile: string;
   /** BIND requests the server logged so far, optionally only those for one DN. */
   bindCount(dn?: string): number;
@@ -204,6 +206,13 @@ export async function startDirectory(options: StartOptions): Promise<TestDirecto
     certificates,
     dir,
     logFile,
+    cpuMs() {
+      if (!child?.pid) return 0;
+      // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the ") " ending the name.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const ticksPerSecond = 100;
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    },
     bindCount(dn?: string) {
       // slapd logs a request line (`BIND dn="..." method=128`) and, on success, a result line: count requests.
       const lines = readFileSync(logFile, 'utf8')

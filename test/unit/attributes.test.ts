@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { emailAddressesFrom, guidToString, isDisabledEntry, stableIdOf, userNameFrom } from '../../src/directory/attributes.js';
+import { attributesWorthRequesting, emailAddressesFrom, guidToString, isDisabledEntry, stableIdOf, userNameFrom } from '../../src/directory/attributes.js';
 import { LdapEntry } from '../../src/ldap/entry.js';
 
 describe('user attributes', () => {
@@ -33,6 +33,22 @@ describe('user attributes', () => {
     assert.equal(isDisabledEntry(new LdapEntry('cn=a', { nsAccountLock: 'TRUE' })), true);
     assert.equal(isDisabledEntry(new LdapEntry('cn=a', { pwdAccountLockedTime: '20260101000000Z' })), true);
     assert.equal(isDisabledEntry(new LdapEntry('cn=a', { pwdAccountLockedTime: [] })), false);
+  });
+
+  it('requests only the stable id a sample entry has, and the lock attributes of that kind of server', () => {
+    assert.deepEqual(attributesWorthRequesting(new LdapEntry('uid=a', { entryUUID: 'x', objectGUID: [], userAccountControl: [] })), {
+      stableId: ['entryUUID'],
+      disabled: ['nsAccountLock', 'pwdAccountLockedTime'],
+    });
+    assert.deepEqual(attributesWorthRequesting(new LdapEntry('cn=a', { objectGUID: Buffer.alloc(16, 1), userAccountControl: '512' })), {
+      stableId: ['objectGUID'],
+      disabled: ['userAccountControl'],
+    });
+    // No sample (no user matches yet) or no stable id at all: everything stays requested.
+    assert.deepEqual(attributesWorthRequesting(undefined).stableId, ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID']);
+    assert.deepEqual(attributesWorthRequesting(new LdapEntry('cn=a', {})).stableId, ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID']);
+    assert.equal(stableIdOf(new LdapEntry('cn=a', { entryUUID: 'ABC' }), 'cn=a', ['entryUUID']), 'entryUUID:abc');
+    assert.equal(isDisabledEntry(new LdapEntry('cn=a', { userAccountControl: '514' }), ['nsAccountLock', 'pwdAccountLockedTime']), false);
   });
 
   it('cuts user names to their local part only when asked', () => {
