@@ -1,4 +1,5 @@
 /** The `roster` command line (DESIGN §4). Exit codes: 0 success, 1 refused or failed, 2 bad usage or input. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { RosterError } from '../errors.js';
 import { registerDirectoryCommands } from './directory.js';
@@ -7,9 +8,18 @@ import { registerLoginCommand } from './login.js';
 import { registerServeCommand } from './serve.js';
 import { reportError } from './output.js';
 
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('roster')
     .description('Roster: a user directory server synchronized with LDAP')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--data <dir>', 'data directory of the embedded SQLite database', process.env.ROSTER_DATA ?? './data')
     .option('--database-url <url>', 'PostgreSQL URL (postgres://...) instead of the embedded database', process.env.ROSTER_DATABASE_URL)
     .showHelpAfterError()

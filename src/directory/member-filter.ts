@@ -37,8 +37,13 @@ const SENTINEL = 'rosterMemberPlaceholder7f3a';
 
 export interface MemberTemplate {
   tree: FilterNode;
-  /** Attributes (lower-case) the template reads: request them when reading users and groups. */
+  /** Attributes (lower-case) the template reads. */
   attributes: string[];
+  /**
+   * The same attributes as the template spells them (`objectClass`): what to request and look up, since servers
+   * answer with their own spelling, usually the schema's, and an exact-spelling lookup is the fast one.
+   */
+  spelled: string[];
   /** Attributes compared for equality with {member}; empty when the template cannot be indexed. */
   indexedAttributes: string[];
   /** The branches when the template is an OR of `condition AND attribute={member}`; undefined otherwise. */
@@ -106,7 +111,7 @@ function compileCondition(node: FilterNode): (bag: AttributeBag) => boolean {
 
 /** Profiles an entry for the index while it is read (see MemberProfile). */
 export function profileEntry(template: MemberTemplate, valuesOf: (name: string) => string[]): MemberProfile {
-  const bag = attributeBag(template.attributes, valuesOf);
+  const bag = attributeBag(template.spelled, valuesOf);
   if (!template.branches) return { bag };
   return { byBranch: template.branches.map((branch) => (branch.holds(bag) ? bag[branch.attribute] : undefined)) };
 }
@@ -122,7 +127,20 @@ export function compileMemberTemplate(template: string): MemberTemplate {
     else if (mentionsSentinel(node)) indexable = false;
   };
   visit(tree);
-  return { tree, attributes: [...filterAttributes(tree)], indexedAttributes: indexable ? [...indexed] : [], branches: indexable ? branchesOf(tree) : undefined };
+  const spelled = new Map<string, string>();
+  const collect = (node: FilterNode): void => {
+    if ('children' in node) node.children.forEach(collect);
+    else if ('child' in node) collect(node.child);
+    else if (node.attribute !== undefined && !spelled.has(node.attribute.toLowerCase())) spelled.set(node.attribute.toLowerCase(), node.attribute);
+  };
+  collect(tree);
+  return {
+    tree,
+    attributes: [...filterAttributes(tree)],
+    spelled: [...spelled.values()],
+    indexedAttributes: indexable ? [...indexed] : [],
+    branches: indexable ? branchesOf(tree) : undefined,
+  };
 }
 
 function mentionsSentinel(node: FilterNode): boolean {
@@ -258,12 +276,13 @@ function lowerCaseInterned(value: string): string {
   return lower;
 }
 
+/** The values of `names` (looked up as spelled), lower-cased, under lower-cased names. */
 export function attributeBag(names: string[], valuesOf: (name: string) => string[]): AttributeBag {
   if (names.length === 0) return EMPTY_BAG;
   const bag = Object.create(null) as Record<string, string[]>;
   for (const name of names) {
     const values = valuesOf(name);
-    if (values.length > 0) bag[name] = values.map(lowerCaseInterned);
+    if (values.length > 0) bag[lowerCaseInterned(name)] = values.map(lowerCaseInterned);
   }
   return bag;
 }

@@ -82,7 +82,7 @@ async function* searchAll(context: ReadContext, filter: string, attributes: stri
 
 async function readUsers(context: ReadContext): Promise<ReadUser[]> {
   const { users: settings } = context.settings;
-  const templateAttributes = context.template?.attributes ?? [];
+  const templateAttributes = context.template?.spelled ?? [];
   const filter = canonicalFilter(settings.filter);
   const purpose = `search of users under ${context.baseDn}`;
   const [sample] = await context.session.searchFew(
@@ -123,7 +123,7 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
 
 async function readGroups(context: ReadContext): Promise<RawGroup[]> {
   const settings = context.settings.groups;
-  const templateAttributes = context.template?.attributes ?? [];
+  const templateAttributes = context.template?.spelled ?? [];
   const attributes = [settings.name, settings.description, settings.members, ...templateAttributes].filter((name): name is string => name !== undefined);
   const groups: RawGroup[] = [];
   for await (const entry of searchAll(context, canonicalFilter(settings.filter), attributes, `search of groups under ${context.baseDn}`)) {

@@ -49,4 +49,10 @@ describe('roster login NAME --password-stdin', () => {
   it('exits 2 without --password-stdin', async () => {
     assert.equal((await runCli(['--data', data, 'login', 'alice'])).code, 2);
   });
+
+  it('prints its version', async () => {
+    const result = await runCli(['--version']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout.trim(), (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  });
 });

@@ -5,13 +5,15 @@ import { MemberIndex, compileMemberTemplate, profileEntry, type MemberTemplate }
 const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))');
 
 function candidate(name: string, values: Record<string, string[]>, compiled: MemberTemplate = template) {
-  return { target: name, profile: profileEntry(compiled, (attribute) => values[attribute] ?? []) };
+  return { target: name, profile: profileEntry(compiled, (attribute) => values[attribute.toLowerCase()] ?? []) };
 }
 
 describe('member search filter in memory', () => {
   it('indexes the attributes compared with {member}', () => {
     assert.deepEqual(template.indexedAttributes.sort(), ['cn', 'uid']);
     assert.deepEqual(template.attributes.sort(), ['cn', 'objectclass', 'uid']);
+    // Requested and looked up as the template spells them: servers answer with the schema's spelling.
+    assert.deepEqual(template.spelled.sort(), ['cn', 'objectClass', 'uid']);
   });
 
   it('resolves members case-insensitively and respects the rest of the filter', () => {
@@ -37,7 +39,7 @@ describe('member search filter in memory', () => {
       ['uid', 'cn'],
     );
     assert.deepEqual(
-      profileEntry(template, (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute] ?? []),
+      profileEntry(template, (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute.toLowerCase()] ?? []),
       { byBranch: [['alice'], undefined] },
     );
   });
