@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { syncedImage } from '../model.js';
 import type { Dialect } from './db.js';
+import { CHANGES_PER_PAGE } from './runs.js';
 import type { Database } from './schema.js';
 
 /** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
@@ -129,6 +130,37 @@ export function migrations(dialect: Dialect): MigrationProvider {
           const image = syncedImage({ fullName: row.full_name, emailAddresses: JSON.parse(row.email_addresses) as string[], dn: row.dn, disabled: row.disabled === 1 });
           await typed.updateTable('users').set({ synced_image: image }).where('id', '=', row.id).execute();
         }
+      },
+    },
+    '0006_run_change_pages': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('sync_run_change_pages')
+          .addColumn('run_id', 'integer', (column) => column.notNull())
+          .addColumn('page', 'integer', (column) => column.notNull())
+          .addColumn('changes', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('sync_run_change_pages_pk', ['run_id', 'page'])
+          .execute();
+        // Existing history is carried over: the rows of each run, in order, regrouped into pages.
+        const old = db as unknown as Kysely<{ sync_run_changes: { run_id: number; seq: number; user_name: string; action: string; detail: string } }>;
+        const typed = db as unknown as Kysely<Database>;
+        const rows = await old.selectFrom('sync_run_changes').selectAll().orderBy('run_id').orderBy('seq').execute();
+        let page: Array<{ userName: string; action: string; detail: unknown }> = [];
+        let pageNumber = 0;
+        for (let index = 0; index < rows.length; index++) {
+          const row = rows[index]!;
+          page.push({ userName: row.user_name, action: row.action, detail: JSON.parse(row.detail) as unknown });
+          const runEnds = rows[index + 1]?.run_id !== row.run_id;
+          if (page.length === CHANGES_PER_PAGE || runEnds) {
+            await typed
+              .insertInto('sync_run_change_pages')
+              .values({ run_id: row.run_id, page: pageNumber++, changes: JSON.stringify(page) })
+              .execute();
+            page = [];
+          }
+          if (runEnds) pageNumber = 0;
+        }
+        await db.schema.dropTable('sync_run_changes').execute();
       },
     },
   };

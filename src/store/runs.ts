@@ -45,9 +45,23 @@ export interface NewRun {
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
 
-function* changeRows(runId: number, changes: Iterable<RunChange>) {
-  let seq = 0;
-  for (const change of changes) yield { run_id: runId, seq: seq++, user_name: change.userName, action: change.action, detail: JSON.stringify(change.detail) };
+/**
+ * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the
+ * run cost as much as creating the users; the history only ever reads a run's changes whole, in order.
+ */
+export const CHANGES_PER_PAGE = 500;
+
+function* changePages(runId: number, changes: Iterable<RunChange>) {
+  let page: RunChange[] = [];
+  let number = 0;
+  for (const change of changes) {
+    page.push(change);
+    if (page.length === CHANGES_PER_PAGE) {
+      yield { run_id: runId, page: number++, changes: JSON.stringify(page) };
+      page = [];
+    }
+  }
+  if (page.length > 0) yield { run_id: runId, page: number, changes: JSON.stringify(page) };
 }
 
 export async function recordRun(db: Executor, run: NewRun, changes: Iterable<RunChange> = []): Promise<number> {
@@ -67,7 +81,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await insertMany(db, 'sync_run_changes', changeRows(inserted.id, changes));
+  await insertMany(db, 'sync_run_change_pages', changePages(inserted.id, changes));
   return inserted.id;
 }
 
@@ -96,9 +110,6 @@ export async function listRuns(db: Executor, limit = 50): Promise<RunRecord[]> {
 export async function findRun(db: Executor, id: number): Promise<(RunRecord & { changes: RunChange[] }) | undefined> {
   const row = await db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
-  const changes = await db.selectFrom('sync_run_changes').select(['user_name', 'action', 'detail']).where('run_id', '=', id).orderBy('seq').execute();
-  return {
-    ...toRun(row),
-    changes: changes.map((change) => ({ userName: change.user_name, action: change.action as RunChange['action'], detail: JSON.parse(change.detail) as unknown })),
-  };
+  const pages = await db.selectFrom('sync_run_change_pages').select('changes').where('run_id', '=', id).orderBy('page').execute();
+  return { ...toRun(row), changes: pages.flatMap((page) => JSON.parse(page.changes) as RunChange[]) };
 }

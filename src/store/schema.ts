@@ -61,12 +61,11 @@ export interface SyncRunsTable {
   warnings: string;
 }
 
-export interface SyncRunChangesTable {
+/** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */
+export interface SyncRunChangePagesTable {
   run_id: number;
-  seq: number;
-  user_name: string;
-  action: string;
-  detail: string;
+  page: number;
+  changes: string;
 }
 
 export interface LocksTable {
@@ -103,6 +102,6 @@ export interface Database {
   group_members: GroupMembersTable;
   settings: SettingsTable;
   sync_runs: SyncRunsTable;
-  sync_run_changes: SyncRunChangesTable;
+  sync_run_change_pages: SyncRunChangePagesTable;
   locks: LocksTable;
 }
