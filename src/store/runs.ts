@@ -81,7 +81,8 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await insertMany(db, 'sync_run_change_pages', changePages(inserted.id, changes));
+  // A page is ~50 KB of JSON: a few per statement, not a whole run's worth in one parameter.
+  await insertMany(db, 'sync_run_change_pages', changePages(inserted.id, changes), { maxRows: 8 });
   return inserted.id;
 }
 
