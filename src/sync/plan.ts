@@ -63,9 +63,9 @@ function localDnKey(user: LocalUser): string | undefined {
 class LocalIndex {
   readonly users: LocalUser[] = [];
   readonly byStableId = new Map<string, number>();
-  readonly byName = new Map<string, number>();
   readonly manualByName = new Map<string, LocalUser>();
   private byDnKey: Map<string, number> | undefined;
+  private byNameKey: Map<string, number> | undefined;
   matched: Uint8Array;
 
   constructor(localUsers: Iterable<LocalUser>) {
@@ -76,7 +76,6 @@ class LocalIndex {
       }
       const position = this.users.push(user) - 1;
       if (user.stableId) this.byStableId.set(user.stableId, position);
-      this.byName.set(userNameKey(user.userName), position);
     }
     this.matched = new Uint8Array(this.users.length);
   }
@@ -93,10 +92,25 @@ class LocalIndex {
     return this.byDnKey;
   }
 
+  /**
+   * Directory users by normalized name, built on first use: a re-sync without renames, new users or removals
+   * never needs it. Names are unique in the store, so it holds every directory user.
+   */
+  get byName(): Map<string, number> {
+    if (!this.byNameKey) {
+      this.byNameKey = new Map();
+      this.users.forEach((user, position) => this.byNameKey!.set(userNameKey(user.userName), position));
+    }
+    return this.byNameKey;
+  }
+
+  private free(position: number | undefined): number | undefined {
+    return position !== undefined && this.matched[position] === 0 ? position : undefined;
+  }
+
   /** The first unmatched user with the entry's stable id, DN or name, in that order. */
   findMatch(entry: DirectoryUser): number | undefined {
-    const free = (position: number | undefined) => (position !== undefined && this.matched[position] === 0 ? position : undefined);
-    return free(this.byStableId.get(entry.stableId)) ?? free(this.byDn.get(entry.dnKey)) ?? free(this.byName.get(userNameKey(entry.userName)));
+    return this.free(this.byStableId.get(entry.stableId)) ?? this.free(this.byDn.get(entry.dnKey)) ?? this.free(this.byName.get(userNameKey(entry.userName)));
   }
 }
 
@@ -151,7 +165,7 @@ function removalReason(user: LocalUser, snapshot: DirectorySnapshot, outside: Ma
 
 export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings): SyncPlan {
   const index = new LocalIndex(localUsers);
-  const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.byName.size, warnings: [...snapshot.warnings] };
+  const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.users.length, warnings: [...snapshot.warnings] };
   const pendingUpdates: PendingUpdate[] = [];
   const defaults = defaultsOf(settings);
   for (const entry of snapshot.users) {
