@@ -169,7 +169,7 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
   await db
     .updateTable('users')
     .set({
-      // The packed copy would be stale: the next sync compares this user field by field and stores a fresh one.
+      // The packed copy would be stale: syncs compare this user field by field until one updates it and packs again.
       ...(syncedFieldChanged ? { synced_image: null } : {}),
       ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
       ...(patch.emailAddresses !== undefined ? { email_addresses: JSON.stringify(patch.emailAddresses) } : {}),
