@@ -51,11 +51,16 @@ export interface Membership {
   ambiguousUserNames: string[];
 }
 
-export async function resolveMembership(input: MembershipInput): Promise<Membership> {
+/** Every entry read by normalized DN; an entry that both filters matched counts as a group. */
+function targetsByDn(input: MembershipInput): Map<string, Target> {
   const byDn = new Map<string, Target>();
   input.users.forEach((user, index) => byDn.set(user.dnKey, { kind: 'user', index }));
   input.groups.forEach((group, index) => byDn.set(group.dnKey, { kind: 'group', index }));
-  const lookup = await memberLookup(input, byDn);
+  return byDn;
+}
+
+export async function resolveMembership(input: MembershipInput): Promise<Membership> {
+  const lookup = await memberLookup(input);
   // userSeen[u] === g + 1 once user u is listed for group g: distinct members without a Set per group.
   const userSeen = new Int32Array(input.users.length);
   const groupSeen = new Int32Array(input.groups.length);
@@ -84,23 +89,28 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
 }
 
 /** A function from a member value to the users and groups it designates. */
-async function memberLookup(input: MembershipInput, byDn: Map<string, Target>): Promise<(member: string) => readonly Target[]> {
+async function memberLookup(input: MembershipInput): Promise<(member: string) => readonly Target[]> {
   const template = input.template;
   if (!template) {
+    const byDn = targetsByDn(input);
     return (member) => {
       const target = byDn.get(dnKey(member));
       return target ? [target] : [];
     };
   }
   if (template.indexedAttributes.length > 0) {
+    // Straight from the lists, not through a map of 100,000 DNs; the few entries both filters matched count as groups.
     const index = new MemberIndex<Target>(template);
-    for (const target of byDn.values()) {
-      const profile = target.kind === 'user' ? input.users[target.index]!.memberProfile : input.groups[target.index]!.memberProfile;
-      if (profile) index.add({ target, profile });
-    }
+    const groupKeys = new Set(input.groups.map((group) => group.dnKey));
+    input.users.forEach((user, position) => {
+      if (user.memberProfile && !groupKeys.has(user.dnKey)) index.add({ target: { kind: 'user', index: position }, profile: user.memberProfile });
+    });
+    input.groups.forEach((group, position) => {
+      if (group.memberProfile) index.add({ target: { kind: 'group', index: position }, profile: group.memberProfile });
+    });
     return (member) => index.resolve(member);
   }
-  return serverLookup(input, byDn);
+  return serverLookup(input, targetsByDn(input));
 }
 
 /** For templates that cannot be evaluated in memory: one search per distinct member value, a few in flight. */
