@@ -6,7 +6,7 @@
  * a substring or extensible match) are resolved by the server instead (see read.ts).
  */
 import { MEMBER_PLACEHOLDER } from '../config/schema.js';
-import { filterAttributes, parseFilter, type FilterNode } from '../rfc/filter.js';
+import { filterAttributeSpellings, parseFilter, type FilterNode } from '../rfc/filter.js';
 
 /** Only the attributes a template needs, lower-cased names and lower-cased values. */
 // A plain object, not a Map: there is one per entry, 100,000 of them on a big directory.
@@ -127,17 +127,11 @@ export function compileMemberTemplate(template: string): MemberTemplate {
     else if (mentionsSentinel(node)) indexable = false;
   };
   visit(tree);
-  const spelled = new Map<string, string>();
-  const collect = (node: FilterNode): void => {
-    if ('children' in node) node.children.forEach(collect);
-    else if ('child' in node) collect(node.child);
-    else if (node.attribute !== undefined && !spelled.has(node.attribute.toLowerCase())) spelled.set(node.attribute.toLowerCase(), node.attribute);
-  };
-  collect(tree);
+  const spellings = filterAttributeSpellings(tree);
   return {
     tree,
-    attributes: [...filterAttributes(tree)],
-    spelled: [...spelled.values()],
+    attributes: [...spellings.keys()],
+    spelled: [...spellings.values()],
     indexedAttributes: indexable ? [...indexed] : [],
     branches: indexable ? branchesOf(tree) : undefined,
   };

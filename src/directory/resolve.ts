@@ -203,7 +203,11 @@ function withoutAmbiguousNames(users: ReadUser[], warnings: WarningCollector): {
     const key = user.userName.toLowerCase();
     const first = firstByName.get(key);
     if (first === undefined) firstByName.set(key, user);
-    else sharing.set(key, [...(sharing.get(key) ?? [first]), user]);
+    else {
+      const list = sharing.get(key);
+      if (list) list.push(user);
+      else sharing.set(key, [first, user]);
+    }
   }
   const ambiguous = [...sharing.keys()];
   for (const [, list] of sharing) {

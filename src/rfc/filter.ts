@@ -65,12 +65,17 @@ export function serializeFilter(node: FilterNode): string {
   }
 }
 
-/** Attribute names a filter reads, lower-cased: what to request so it can be evaluated in memory. */
-export function filterAttributes(node: FilterNode, into: Set<string> = new Set()): Set<string> {
-  if ('children' in node) node.children.forEach((child) => filterAttributes(child, into));
-  else if ('child' in node) filterAttributes(node.child, into);
-  else if (node.attribute !== undefined) into.add(node.attribute.toLowerCase());
+/** Attribute names a filter reads, lower-cased, each with its first spelling in the filter (`objectclass` -> `objectClass`). */
+export function filterAttributeSpellings(node: FilterNode, into: Map<string, string> = new Map()): Map<string, string> {
+  if ('children' in node) node.children.forEach((child) => filterAttributeSpellings(child, into));
+  else if ('child' in node) filterAttributeSpellings(node.child, into);
+  else if (node.attribute !== undefined && !into.has(node.attribute.toLowerCase())) into.set(node.attribute.toLowerCase(), node.attribute);
   return into;
+}
+
+/** Attribute names a filter reads, lower-cased: what to request so it can be evaluated in memory. */
+export function filterAttributes(node: FilterNode): Set<string> {
+  return new Set(filterAttributeSpellings(node).keys());
 }
 
 class Parser {
