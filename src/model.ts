@@ -39,10 +39,10 @@ export function syncedImage(fields: SyncedFields): string {
 }
 
 /**
- * A stored user as the planner needs it. The store loads these with the synced fields packed in `syncedImage`
- * and decodes them only on access; `dnKey` saves re-normalizing stored DNs.
+ * A stored user as the planner needs it: the synced fields either packed in `syncedImage` (decoded only when the
+ * planner needs them) or as fields.
  */
-export type LocalUser = Pick<User, 'userName' | 'source' | 'stableId'> & { dnKey?: string | null } & ({ syncedImage: string } | (SyncedFields & { syncedImage?: null }));
+export type LocalUser = Pick<User, 'userName' | 'source' | 'stableId'> & ({ syncedImage: string } | (SyncedFields & { syncedImage?: null }));
 
 /** A local user's synced fields, decoded from the packed image when that is what the store loaded. */
 export function syncedFieldsOf(user: LocalUser): SyncedFields {

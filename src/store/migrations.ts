@@ -163,6 +163,13 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.dropTable('sync_run_changes').execute();
       },
     },
+    // The normalized DN was kept for planning, which now reads the packed fields and normalizes DNs only when an
+    // entry is not found by its stable id: nothing reads the column any more.
+    '0007_drop_dn_key': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').dropColumn('dn_key').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -17,7 +17,6 @@ export interface UsersTable {
   privileges: string;
   archive_access: string;
   dn: string | null;
-  dn_key: string | null;
   stable_id: string | null;
   /** Directory users: the synced fields as syncedImage() packs them; null when unknown (compared field by field). */
   synced_image: string | null;

@@ -1,7 +1,6 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { ArchiveAccess, Privilege } from '../config/schema.js';
 import { syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
-import { dnKey } from '../rfc/dn.js';
 import { compiledOnce } from './compiled.js';
 import type { Database, UsersTable } from './schema.js';
 
@@ -9,14 +8,12 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface StoredUser extends User {
   id: number;
-  /** The normalized DN, kept in the store so planning need not parse every DN again. */
-  dnKey: string | null;
 }
 
 type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'synced_image'>;
 
-/** A stored user as callers see it: without the row id and the DN key. */
-export function publicUser({ id: _id, dnKey: _dnKey, ...user }: StoredUser): User {
+/** A stored user as callers see it: without the row id. */
+export function publicUser({ id: _id, ...user }: StoredUser): User {
   return user;
 }
 
@@ -44,7 +41,6 @@ function toUser(row: UserRow): StoredUser {
     privileges: sharedList<Privilege>(row.privileges),
     archiveAccess: sharedList<ArchiveAccess>(row.archive_access),
     dn: row.dn,
-    dnKey: row.dn_key,
     stableId: row.stable_id,
   };
 }
@@ -61,7 +57,6 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     privileges: JSON.stringify(user.privileges),
     archive_access: JSON.stringify(user.archiveAccess),
     dn: user.dn,
-    dn_key: user.dn ? dnKey(user.dn) : null,
     stable_id: user.stableId,
     synced_image: user.source === 'directory' ? syncedImage(user) : null,
     password_hash: passwordHash,
@@ -70,20 +65,7 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
   };
 }
 
-const USER_COLUMNS = [
-  'id',
-  'user_name',
-  'full_name',
-  'email_addresses',
-  'source',
-  'authentication',
-  'disabled',
-  'privileges',
-  'archive_access',
-  'dn',
-  'dn_key',
-  'stable_id',
-] as const;
+const USER_COLUMNS = ['id', 'user_name', 'full_name', 'email_addresses', 'source', 'authentication', 'disabled', 'privileges', 'archive_access', 'dn', 'stable_id'] as const;
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {
   const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
@@ -177,7 +159,7 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
       ...(patch.disabled !== undefined ? { disabled: patch.disabled ? 1 : 0 } : {}),
       ...(patch.privileges !== undefined ? { privileges: JSON.stringify(patch.privileges) } : {}),
       ...(patch.archiveAccess !== undefined ? { archive_access: JSON.stringify(patch.archiveAccess) } : {}),
-      ...(patch.dn !== undefined ? { dn: patch.dn, dn_key: patch.dn ? dnKey(patch.dn) : null } : {}),
+      ...(patch.dn !== undefined ? { dn: patch.dn } : {}),
       ...(patch.passwordHash !== undefined ? { password_hash: patch.passwordHash } : {}),
       updated_at: new Date().toISOString(),
     })

@@ -7,7 +7,6 @@
 import type { Transaction } from 'kysely';
 import type { DirectorySnapshot } from '../directory/snapshot.js';
 import { userNameKey } from '../model.js';
-import { dnKey } from '../rfc/dn.js';
 import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
@@ -27,7 +26,7 @@ function changeColumns(changes: UserChanges) {
     ...(changes.userName ? { user_name: changes.userName.to, user_name_key: userNameKey(changes.userName.to) } : {}),
     ...(changes.fullName ? { full_name: changes.fullName.to } : {}),
     ...(changes.emailAddresses ? { email_addresses: JSON.stringify(changes.emailAddresses.to) } : {}),
-    ...(changes.dn ? { dn: changes.dn.to, dn_key: changes.dn.to ? dnKey(changes.dn.to) : null } : {}),
+    ...(changes.dn ? { dn: changes.dn.to } : {}),
     ...(changes.disabled ? { disabled: changes.disabled.to ? 1 : 0 } : {}),
     ...(changes.stableId ? { stable_id: changes.stableId.to } : {}),
   };

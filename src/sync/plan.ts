@@ -54,7 +54,6 @@ export interface SyncPlan {
 export type { LocalUser };
 
 function localDnKey(user: LocalUser): string | undefined {
-  if (user.dnKey) return user.dnKey;
   const { dn } = syncedFieldsOf(user);
   return dn ? dnKey(dn) : undefined;
 }

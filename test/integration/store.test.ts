@@ -37,7 +37,7 @@ for (const backend of BACKENDS) {
       const { store } = await openTestStore(backend);
       try {
         await insertUser(store.db, manual, 'hash');
-        assert.deepEqual(await findUser(store.db, 'ALICE'), { ...manual, id: (await findUser(store.db, 'alice'))!.id, dnKey: null });
+        assert.deepEqual(await findUser(store.db, 'ALICE'), { ...manual, id: (await findUser(store.db, 'alice'))!.id });
         await assert.rejects(insertUser(store.db, { ...manual, userName: 'alice' }, null));
         await updateUser(store.db, 'alice', { privileges: ['login', 'admin'], disabled: true });
         const updated = (await listUsers(store.db))[0]!;
@@ -74,7 +74,6 @@ for (const backend of BACKENDS) {
             privileges: '[]',
             archive_access: '[]',
             dn: null,
-            dn_key: null,
             stable_id: null,
             synced_image: null,
             password_hash: null,
