@@ -29,17 +29,18 @@ export async function startBenchDirectory(): Promise<TestDirectory> {
 }
 
 /** Runs a command, timing it; node commands get the RSS probe preloaded. */
-export function timeCommand(command: string, args: string[], env: Record<string, string> = {}, input = ''): Promise<Timed> {
+export function timeCommand(command: string, args: string[], env: Record<string, string> = {}, input = '', output: 'capture' | 'discard' = 'capture'): Promise<Timed> {
   const rssFile = join(work, `rss-${Math.random().toString(36).slice(2)}`);
   const isNode = command === process.execPath;
   const fullArgs = isNode ? ['--import', join(ROOT, 'bench/report-rss.mjs'), ...args] : args;
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, fullArgs, { env: { ...process.env, ...env, ROSTER_RSS_FILE: rssFile }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Discarded output goes to /dev/null: reading it through a pipe would slow the command down by the reader's work.
+    const child = spawn(command, fullArgs, { env: { ...process.env, ...env, ROSTER_RSS_FILE: rssFile }, stdio: ['pipe', output === 'capture' ? 'pipe' : 'ignore', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout?.on('data', (chunk) => (stdout += chunk));
+    child.stderr?.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
@@ -51,7 +52,7 @@ export function timeCommand(command: string, args: string[], env: Record<string,
       }
       resolve({ ms, rssMb, stdout, stderr, code: code ?? -1 });
     });
-    child.stdin.end(input);
+    child.stdin?.end(input);
   });
 }
 
@@ -59,26 +60,32 @@ export function roster(args: string[], env: Record<string, string> = {}, input =
   return timeCommand(process.execPath, [join(ROOT, 'bin/roster.js'), ...args], env, input);
 }
 
-/** The baseline: paged ldapsearch of the same users and groups, with the same attributes, output discarded. */
+/** The baseline: paged ldapsearch of the same users and groups, with the same attributes, output to /dev/null. */
 export async function ldapsearchBaseline(directory: TestDirectory, searches: Array<{ filter: string; attributes: string[] }>): Promise<number> {
   let total = 0;
   for (const search of searches) {
-    const result = await timeCommand('ldapsearch', [
-      '-x',
-      '-LLL',
-      '-H',
-      `ldap://127.0.0.1:${directory.port}`,
-      '-D',
-      directory.serviceDn,
-      '-w',
-      directory.servicePassword,
-      '-b',
-      directory.baseDn,
-      '-E',
-      'pr=500/noprompt',
-      search.filter,
-      ...search.attributes,
-    ]);
+    const result = await timeCommand(
+      'ldapsearch',
+      [
+        '-x',
+        '-LLL',
+        '-H',
+        `ldap://127.0.0.1:${directory.port}`,
+        '-D',
+        directory.serviceDn,
+        '-w',
+        directory.servicePassword,
+        '-b',
+        directory.baseDn,
+        '-E',
+        'pr=500/noprompt',
+        search.filter,
+        ...search.attributes,
+      ],
+      {},
+      '',
+      'discard',
+    );
     if (result.code !== 0) throw new Error(`ldapsearch failed: ${result.stderr}`);
     total += result.ms;
   }

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/index.js';
+import { main } from '../dist/bundle/roster.js';
 
 process.exitCode = await main(process.argv);

@@ -1,14 +1,14 @@
 /**
  * Opening connections: the three protocols of the manual, certificate verification, failover across the
- * configured servers, timeouts, and the bind. The only module (with search.ts) that touches ldapts.
+ * configured servers, timeouts, and the bind.
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Client } from 'ldapts';
 import type { ConnectionSettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
 import { isNetworkError, toRosterError } from './errors.js';
+import { LdapConnection } from './connection.js';
 import { LdapSession } from './session.js';
 
 export interface ServerAddress {
@@ -64,23 +64,18 @@ function tlsOptionsFor(settings: ConnectionOptionsSubset, host: string, ca: stri
 
 async function openOne(settings: ConnectionOptionsSubset, address: ServerAddress, ca: string | undefined): Promise<LdapSession> {
   const tlsOptions = tlsOptionsFor(settings, address.host, ca);
-  const scheme = settings.protocol === 'ldap-ssl' ? 'ldaps' : 'ldap';
-  const urlHost = isIP(address.host) === 6 ? `[${address.host}]` : address.host;
-  const client = new Client({
-    url: `${scheme}://${urlHost}:${address.port}`,
-    timeout: settings.timeoutSeconds * 1000,
-    connectTimeout: settings.connectTimeoutSeconds * 1000,
-    // ldapts treats any tlsOptions as "connect with TLS", so plain and StartTLS connections must not get them.
-    ...(settings.protocol === 'ldap-ssl' ? { tlsOptions } : {}),
-    strictDN: false,
+  const connection = await LdapConnection.open({
+    host: address.host,
+    port: address.port,
+    ...(settings.protocol === 'ldap-ssl' ? { tls: tlsOptions } : {}),
+    timeoutMs: settings.timeoutSeconds * 1000,
+    connectTimeoutMs: settings.connectTimeoutSeconds * 1000,
   });
-  const session = new LdapSession(client, formatAddress(address));
   try {
-    if (settings.protocol === 'ldap-tls') await client.startTLS({ ...tlsOptions });
-    else await session.ensureConnected();
-    return session;
+    if (settings.protocol === 'ldap-tls') await connection.startTls(tlsOptions);
+    return new LdapSession(connection, formatAddress(address));
   } catch (error) {
-    await session.close();
+    connection.close();
     throw error;
   }
 }

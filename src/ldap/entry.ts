@@ -1,4 +1,4 @@
-import type { Entry } from 'ldapts';
+import type { RawAttributes } from './ber.js';
 
 const lowerCaseNames = new Map<string, string>();
 
@@ -12,32 +12,25 @@ function lowerCased(name: string): string {
   return lower;
 }
 
-type RawValue = string | Buffer | Array<string | Buffer>;
-
 /**
- * A search result entry with case-insensitive attribute access. ldapts gives one value as a string and several
- * as an array; here every attribute is a list. Attribute options (`member;range=0-1499`) are kept in the name.
+ * A search result entry with case-insensitive attribute access. The decoder (ber.ts) gives one value as itself and
+ * several as an array; here every attribute is a list. Attribute options (`member;range=0-1499`) are kept in the name.
  * The raw object is wrapped, not copied: a sync reads 100,000 of these.
  */
 export class LdapEntry {
   constructor(
     readonly dn: string,
-    private readonly raw: Record<string, unknown> = {},
+    private readonly raw: RawAttributes = {},
   ) {}
 
-  static fromLdapts(entry: Entry): LdapEntry {
-    return new LdapEntry(entry.dn, entry as unknown as Record<string, unknown>);
-  }
-
   private rawValues(name: string): Array<string | Buffer> {
-    // Servers usually answer with the spelling that was requested, and ldapts lists absent requested attributes
-    // under that spelling too: one property read instead of a scan of every attribute of the entry.
-    const direct = this.raw[name] as RawValue | undefined;
-    if (direct !== undefined && name !== 'dn') return Array.isArray(direct) ? direct : [direct];
+    // Servers answer with the spelling that was requested: one property read instead of a scan of the entry.
+    const direct = this.raw[name];
+    if (direct !== undefined) return Array.isArray(direct) ? direct : [direct];
     const wanted = lowerCased(name);
     for (const key in this.raw) {
-      if (key === 'dn' || lowerCased(key) !== wanted) continue;
-      const value = this.raw[key] as RawValue;
+      if (lowerCased(key) !== wanted) continue;
+      const value = this.raw[key]!;
       return Array.isArray(value) ? value : [value];
     }
     return [];
@@ -60,7 +53,7 @@ export class LdapEntry {
     return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   }
 
-  /** True when the attribute has at least one value (ldapts lists requested attributes with [] when absent). */
+  /** True when the attribute has at least one value (a server may list an attribute without values). */
   has(name: string): boolean {
     return this.rawValues(name).length > 0;
   }
@@ -68,7 +61,7 @@ export class LdapEntry {
   /** Attribute names present with values, lower-cased, including any with options such as `member;range=0-1499`. */
   names(): string[] {
     return Object.keys(this.raw)
-      .filter((key) => key !== 'dn' && this.rawValues(key).length > 0)
+      .filter((key) => this.rawValues(key).length > 0)
       .map(lowerCased);
   }
 }

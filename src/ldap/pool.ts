@@ -60,8 +60,11 @@ export class LdapPool {
   }
 
   private async acquire(): Promise<LdapSession> {
-    const idle = this.idle.pop();
-    if (idle) return idle;
+    // A connection the server closed while idle (an idle time-out) is dropped here, not handed to a login.
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      if (idle.isOpen) return idle;
+      this.open--;
+    }
     if (this.open < this.maxBindConnections) {
       this.open++;
       try {

@@ -1,14 +1,16 @@
-import type { Client, Entry } from 'ldapts';
+import { BindRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, type Filter } from 'ldapts';
 import { RosterError } from '../errors.js';
+import type { RawAttributes } from './ber.js';
+import type { LdapConnection, LdapResponse, SearchListener } from './connection.js';
 import { LdapEntry } from './entry.js';
-import { toRosterError } from './errors.js';
+import { RESULT_CODE, toRosterError } from './errors.js';
 
-export interface SearchRequest {
+export interface SearchRequestSpec {
   base: string;
   filter: string;
   attributes: string[];
   scope?: 'base' | 'one' | 'sub';
-  /** Attributes returned as Buffers; case-sensitive in ldapts, so use the server's spelling (objectGUID). */
+  /** Attributes whose values are kept as bytes (objectGUID); matched case-insensitively. */
   binaryAttributes?: string[];
   pageSize?: number;
   /** Names the search in error messages. */
@@ -21,17 +23,38 @@ export interface SearchPage {
   references: string[];
 }
 
+interface PageResult extends SearchPage {
+  /** The paged-results cookie for the next page; empty when this was the last. */
+  cookie: Buffer;
+}
+
+const SUCCESS = 0;
+
+function collector(binaryAttributes: string[] | undefined): SearchListener & SearchPage {
+  const page: SearchListener & SearchPage = {
+    entries: [],
+    references: [],
+    binary: new Set((binaryAttributes ?? []).map((name) => name.toLowerCase())),
+    onEntry: (dn: string, attributes: RawAttributes) => page.entries.push(new LdapEntry(dn, attributes)),
+    onReference: (uris: string[]) => page.references.push(...uris),
+  };
+  return page;
+}
+
+function pagedCookie(response: LdapResponse): Buffer {
+  for (const control of response.controls ?? []) if (control instanceof PagedResultsControl) return control.value?.cookie ?? Buffer.alloc(0);
+  return Buffer.alloc(0);
+}
+
 /** A connection to one directory server. */
 export class LdapSession {
   constructor(
-    private readonly client: Client,
+    private readonly connection: LdapConnection,
     readonly server: string,
   ) {}
 
-  /** Opens the TCP/TLS connection without binding (ldapts otherwise connects lazily on first use). */
-  async ensureConnected(): Promise<void> {
-    // A root DSE read is the cheapest operation every server allows before a bind.
-    await this.client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+  get isOpen(): boolean {
+    return this.connection.isOpen;
   }
 
   /**
@@ -43,7 +66,8 @@ export class LdapSession {
       throw new RosterError('LDAP_INVALID_CREDENTIALS', `Refused the ${purpose}: an empty DN or password would be an unauthenticated bind.`);
     }
     try {
-      await this.client.bind(dn, password);
+      const response = await this.connection.send(new BindRequest({ messageId: this.connection.nextMessageId(), dn, password }));
+      if (response.status !== SUCCESS) throw StatusCodeParser.parse(response);
     } catch (error) {
       throw toRosterError(error, purpose, this.server);
     }
@@ -53,43 +77,54 @@ export class LdapSession {
    * A paged search (RFC 2696), one page at a time. The next page is requested as soon as one arrives, so the
    * server prepares it while the caller processes the current one; memory holds two pages at most.
    */
-  async *searchPages(request: SearchRequest): AsyncGenerator<SearchPage> {
-    const pages = this.client.searchPaginated(request.base, {
-      scope: request.scope ?? 'sub',
-      filter: request.filter,
-      attributes: request.attributes,
-      explicitBufferAttributes: request.binaryAttributes ?? [],
-      paged: { pageSize: request.pageSize ?? 500 },
-    });
-    let pending = pages.next();
+  async *searchPages(request: SearchRequestSpec): AsyncGenerator<SearchPage> {
     try {
-      for (;;) {
-        const result = await pending;
-        if (result.done) return;
-        pending = pages.next();
-        // A caller that stops early never awaits the prefetched page; its failure must not go unhandled.
-        pending.catch(() => {});
-        yield { entries: result.value.searchEntries.map((entry: Entry) => LdapEntry.fromLdapts(entry)), references: result.value.searchReferences };
+      const filter = FilterParser.parseString(request.filter);
+      const size = request.pageSize ?? 500;
+      let next: Promise<PageResult> | undefined = this.page(request, filter, size, Buffer.alloc(0));
+      while (next) {
+        const page: PageResult = await next;
+        next = undefined;
+        if (page.cookie.length > 0) {
+          next = this.page(request, filter, size, page.cookie);
+          // A caller that stops early never awaits the prefetched page; its failure must not go unhandled.
+          next.catch(() => {});
+        }
+        yield page;
       }
     } catch (error) {
       throw toRosterError(error, request.purpose, this.server);
     }
   }
 
+  private async page(request: SearchRequestSpec, filter: Filter, size: number, cookie: Buffer): Promise<PageResult> {
+    const page = collector(request.binaryAttributes);
+    const response = await this.connection.send(
+      new SearchRequest({
+        messageId: this.connection.nextMessageId(),
+        baseDN: request.base,
+        scope: request.scope ?? 'sub',
+        filter,
+        attributes: request.attributes,
+        controls: [new PagedResultsControl({ value: { size, cookie } })],
+      }),
+      page,
+    );
+    if (response.status !== SUCCESS) throw StatusCodeParser.parse(response);
+    const next = pagedCookie(response);
+    if (next.length > 0 && page.entries.length === 0 && page.references.length === 0 && next.equals(cookie)) {
+      throw new RosterError('LDAP_OPERATION_FAILED', 'The server returned an empty page with the same paging cookie; the search would never end.');
+    }
+    return { entries: page.entries, references: page.references, cookie: next };
+  }
+
   /**
    * A search expected to find a handful of entries (a login's lookup by name): unpaged, with a size limit, so the
    * server does no paging work; reaching the limit is not an error, the caller sees `limit` entries.
    */
-  async searchFew(request: Omit<SearchRequest, 'pageSize'>, limit: number): Promise<LdapEntry[]> {
+  async searchFew(request: Omit<SearchRequestSpec, 'pageSize'>, limit: number): Promise<LdapEntry[]> {
     try {
-      const result = await this.client.search(request.base, {
-        scope: request.scope ?? 'sub',
-        filter: request.filter,
-        attributes: request.attributes,
-        explicitBufferAttributes: request.binaryAttributes ?? [],
-        sizeLimit: limit,
-      });
-      return result.searchEntries.map((entry: Entry) => LdapEntry.fromLdapts(entry));
+      return await this.searchOnce(request, limit);
     } catch (error) {
       throw toRosterError(error, request.purpose, this.server);
     }
@@ -98,9 +133,8 @@ export class LdapSession {
   /** Reads one entry by DN (base scope, unpaged); undefined when it does not exist. */
   async readEntry(dn: string, attributes: string[], purpose: string, binaryAttributes: string[] = []): Promise<LdapEntry | undefined> {
     try {
-      const result = await this.client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes, explicitBufferAttributes: binaryAttributes });
-      const entry = result.searchEntries[0];
-      return entry ? LdapEntry.fromLdapts(entry) : undefined;
+      const [entry] = await this.searchOnce({ base: dn, scope: 'base', filter: '(objectClass=*)', attributes, binaryAttributes, purpose }, 0);
+      return entry;
     } catch (error) {
       const mapped = toRosterError(error, purpose, this.server);
       if (mapped.code === 'LDAP_NO_SUCH_BASE') return undefined;
@@ -108,11 +142,25 @@ export class LdapSession {
     }
   }
 
+  private async searchOnce(request: Omit<SearchRequestSpec, 'pageSize'>, sizeLimit: number): Promise<LdapEntry[]> {
+    const page = collector(request.binaryAttributes);
+    const response = await this.connection.send(
+      new SearchRequest({
+        messageId: this.connection.nextMessageId(),
+        baseDN: request.base,
+        scope: request.scope ?? 'sub',
+        filter: FilterParser.parseString(request.filter),
+        attributes: request.attributes,
+        sizeLimit,
+      }),
+      page,
+    );
+    const limitReached = sizeLimit > 0 && response.status === RESULT_CODE.sizeLimitExceeded;
+    if (response.status !== SUCCESS && !limitReached) throw StatusCodeParser.parse(response);
+    return page.entries;
+  }
+
   async close(): Promise<void> {
-    try {
-      await this.client.unbind();
-    } catch {
-      // The connection may already be gone; closing is best effort.
-    }
+    this.connection.close();
   }
 }

@@ -29,10 +29,11 @@ interface World {
   login: (userName: string, password: string, source?: string) => Promise<User>;
 }
 
-async function world(overrides: Record<string, unknown> = {}): Promise<World> {
+async function world(overrides: Record<string, unknown> | ((directory: TestDirectory) => Record<string, unknown>) = {}): Promise<World> {
   const directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
   const test = await openTestStore('sqlite');
-  const settings = openLdapSettings(directory, { groups: { groups: ['MailStore Users'] }, login: { failureResponseMs: 0 }, ...overrides });
+  const extra = typeof overrides === 'function' ? overrides(directory) : overrides;
+  const settings = openLdapSettings(directory, { groups: { groups: ['MailStore Users'] }, login: { failureResponseMs: 0 }, ...extra });
   await saveDirectorySettings(test.store.db, test.store.secrets, settings);
   await runSync(test.store, settings, { trigger: 'test' });
   const provider = new DirectoryAccessProvider(test.store);
@@ -150,6 +151,23 @@ describe('login with directory credentials', () => {
     await assert.rejects(login('alice', USER_PASSWORD), rejected());
     await assert.rejects(login('bob', USER_PASSWORD), rejected());
     assert.equal(directory.bindCount(), before);
+  });
+
+  it('opens fresh StartTLS connections after the directory dropped the pooled ones, never reusing a dead one', async () => {
+    const { directory, login } = await world((started) => ({
+      connection: { protocol: 'ldap-tls', server: `localhost:${started.port}`, caCertificate: started.certificates.caFile },
+    }));
+    const dn = `uid=alice,${PEOPLE}`;
+    // A wrong password also makes the service connection check that the entry still exists.
+    await assert.rejects(login('alice', 'wrong-password'), rejected());
+    assert.equal((await login('alice', USER_PASSWORD)).userName, 'alice');
+    // A restart closes every pooled service and bind connection, as an idle time-out on the server would.
+    await directory.stop();
+    await directory.start();
+    const before = directory.bindCount(dn);
+    await assert.rejects(login('alice', 'wrong-password'), rejected());
+    assert.equal((await login('alice', USER_PASSWORD)).userName, 'alice');
+    assert.equal(directory.bindCount(dn), before + 2);
   });
 
   it('answers "directory unavailable", never success, when the directory is down', async () => {

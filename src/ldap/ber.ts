@@ -1,0 +1,161 @@
+/**
+ * The receiving half of the LDAP wire format (RFC 4511 §4 in BER, X.690) that a large read spends its time in:
+ * cutting the byte stream into LDAPMessages, and decoding SearchResultEntry straight into the object LdapEntry
+ * wraps. A sync reads 100,000 entries; going through a general BER reader and one object per attribute and value
+ * (as ldapts does) cost about twice the CPU of this. Requests and the other responses, which are few, are encoded
+ * and decoded by ldapts.
+ */
+
+export class LdapProtocolError extends Error {
+  constructor(message: string) {
+    super(`LDAP protocol error: ${message}`);
+    this.name = 'LdapProtocolError';
+  }
+}
+
+/** A message longer than this is refused rather than buffered: no directory entry comes near it. */
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+const TAG_SEQUENCE = 0x30;
+const TAG_SET = 0x31;
+const TAG_OCTET_STRING = 0x04;
+const TAG_INTEGER = 0x02;
+
+/** Reads a definite BER length at `at`; returns the length and where the content starts, or undefined if cut off. */
+function readLength(buffer: Buffer, at: number, end: number): { length: number; start: number } | undefined {
+  if (at >= end) return undefined;
+  const first = buffer[at]!;
+  if (first < 0x80) return { length: first, start: at + 1 };
+  const bytes = first & 0x7f;
+  // RFC 4511 §5.1: only the definite form; four bytes are enough for any message we accept.
+  if (bytes === 0 || bytes > 4) throw new LdapProtocolError(`unsupported BER length form 0x${first.toString(16)}`);
+  if (at + 1 + bytes > end) return undefined;
+  let length = 0;
+  for (let i = 1; i <= bytes; i++) length = length * 256 + buffer[at + i]!;
+  return { length, start: at + 1 + bytes };
+}
+
+/** One complete LDAPMessage inside `buffer`: its id, the protocolOp tag and where the protocolOp's content lies. */
+export interface Frame {
+  buffer: Buffer;
+  /** The whole message, [start, end). */
+  start: number;
+  end: number;
+  messageId: number;
+  operation: number;
+  contentStart: number;
+  contentEnd: number;
+}
+
+/** Where the message starting at `at` ends, or -1 when its header is not complete yet. */
+function messageEnd(buffer: Buffer, at: number): number {
+  if (buffer[at] !== TAG_SEQUENCE) throw new LdapProtocolError(`expected an LDAPMessage, got tag 0x${buffer[at]!.toString(16)}`);
+  const length = readLength(buffer, at + 1, buffer.length);
+  if (!length) return -1;
+  if (length.length > MAX_MESSAGE_BYTES) throw new LdapProtocolError(`message of ${length.length} bytes is larger than the accepted maximum`);
+  return length.start + length.length;
+}
+
+function parseFrame(buffer: Buffer, start: number, end: number): Frame {
+  const outer = readLength(buffer, start + 1, end)!;
+  let at = outer.start;
+  if (buffer[at] !== TAG_INTEGER) throw new LdapProtocolError('message without a messageID');
+  const idLength = readLength(buffer, at + 1, end);
+  if (!idLength || idLength.length < 1 || idLength.length > 4 || idLength.start + idLength.length > end) throw new LdapProtocolError('malformed messageID');
+  let messageId = 0;
+  for (let i = 0; i < idLength.length; i++) messageId = messageId * 256 + buffer[idLength.start + i]!;
+  at = idLength.start + idLength.length;
+  const operation = buffer[at];
+  const content = operation === undefined ? undefined : readLength(buffer, at + 1, end);
+  if (operation === undefined || !content || content.start + content.length > end) throw new LdapProtocolError(`malformed protocolOp in message ${messageId}`);
+  return { buffer, start, end, messageId, operation, contentStart: content.start, contentEnd: content.start + content.length };
+}
+
+/**
+ * Cuts a byte stream into LDAPMessages. Chunks are only copied when a message spans several of them, and then
+ * once, when the last of its bytes arrives.
+ */
+export class FrameReader {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private needed = 0;
+
+  push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
+    let buffer = chunk;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.needed) return;
+      buffer = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    let at = 0;
+    while (at < buffer.length) {
+      const end = messageEnd(buffer, at);
+      if (end < 0 || end > buffer.length) {
+        const rest = buffer.subarray(at);
+        this.pending = [rest];
+        this.pendingBytes = rest.length;
+        this.needed = end < 0 ? rest.length + 1 : end - at;
+        return;
+      }
+      onFrame(parseFrame(buffer, at, end));
+      at = end;
+    }
+  }
+}
+
+export type RawAttributes = Record<string, string | Buffer | Array<string | Buffer>>;
+
+interface Cursor {
+  at: number;
+}
+
+/** Reads a tagged element's content range at the cursor and moves the cursor past its header. */
+function enter(buffer: Buffer, cursor: Cursor, end: number, tag: number, what: string): number {
+  if (buffer[cursor.at] !== tag) throw new LdapProtocolError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${(buffer[cursor.at] ?? 0).toString(16)}`);
+  const length = readLength(buffer, cursor.at + 1, end);
+  if (!length || length.start + length.length > end) throw new LdapProtocolError(`${what} runs past the end of its message`);
+  cursor.at = length.start;
+  return length.start + length.length;
+}
+
+/**
+ * Decodes a SearchResultEntry's content: the DN and the attributes in ldapts' shape (one value as itself, several
+ * as an array, none as []), so LdapEntry reads both alike. Values are UTF-8 strings, except for the attributes in
+ * `binary` (lower-cased names), which are copied into Buffers of their own: a view would keep the whole network
+ * chunk alive.
+ */
+export function decodeSearchEntry(frame: Frame, binary: ReadonlySet<string>): { dn: string; attributes: RawAttributes } {
+  const { buffer, contentEnd: end } = frame;
+  const cursor = { at: frame.contentStart };
+  const dnEnd = enter(buffer, cursor, end, TAG_OCTET_STRING, 'entry name');
+  const dn = buffer.toString('utf8', cursor.at, dnEnd);
+  cursor.at = dnEnd;
+  const attributesEnd = enter(buffer, cursor, end, TAG_SEQUENCE, 'attribute list');
+  const attributes: RawAttributes = {};
+  while (cursor.at < attributesEnd) {
+    const attributeEnd = enter(buffer, cursor, attributesEnd, TAG_SEQUENCE, 'attribute');
+    const typeEnd = enter(buffer, cursor, attributeEnd, TAG_OCTET_STRING, 'attribute type');
+    const type = buffer.toString('latin1', cursor.at, typeEnd);
+    // Not an attribute description (RFC 4512 §2.5), and as a property name it would replace the prototype.
+    if (type === '__proto__') throw new LdapProtocolError('attribute type __proto__');
+    cursor.at = typeEnd;
+    const valuesEnd = enter(buffer, cursor, attributeEnd, TAG_SET, `values of ${type}`);
+    const asBuffer = binary.size > 0 && binary.has(type.toLowerCase());
+    let first: string | Buffer | undefined;
+    let several: Array<string | Buffer> | undefined;
+    while (cursor.at < valuesEnd) {
+      const valueEnd = enter(buffer, cursor, valuesEnd, TAG_OCTET_STRING, `value of ${type}`);
+      const value = asBuffer ? Buffer.from(buffer.subarray(cursor.at, valueEnd)) : buffer.toString('utf8', cursor.at, valueEnd);
+      cursor.at = valueEnd;
+      if (first === undefined) first = value;
+      else if (several === undefined) several = [first, value];
+      else several.push(value);
+    }
+    cursor.at = attributeEnd;
+    attributes[type] = several ?? first ?? [];
+  }
+  return { dn, attributes };
+}
