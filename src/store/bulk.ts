@@ -2,26 +2,24 @@
  * Inserting many rows of one shape (a sync creates 100,000 users, change records and memberships at once).
  * SQLite: multi-row INSERTs; Kysely builds and compiles a query per call, which for these costs about as much as
  * the database work, so the statement for a full batch is compiled once and reused with each batch's values
- * (SQLite's statement cache then prepares it once too). PostgreSQL: the batch as one JSON parameter through
- * `json_populate_recordset`, 2,000 rows per statement instead of a statement with tens of thousands of
- * placeholders to parse each time (and faster than one array per column, whose literals the driver escapes
- * element by element).
+ * (SQLite's statement cache then prepares it once too). PostgreSQL: one COPY FROM STDIN per table (copy.ts),
+ * its rows written in chunks as they are generated.
  */
-import { sql, type CompiledQuery, type Insertable } from 'kysely';
+import { CompiledQuery, sql, type Insertable } from 'kysely';
+import { CopyRows, copyValue } from './copy.js';
 import type { Database } from './schema.js';
 import type { Executor } from './users.js';
 
 // SQLite accepts 32,766 bound values per statement; rows beyond a few hundred per statement gain nothing.
 const MAX_VALUES = 30_000;
 const MAX_ROWS = 500;
-const POSTGRES_ROWS = 2_000;
+/** Rows per chunk written to a COPY stream. */
+const COPY_CHUNK_ROWS = 1_000;
 
 export interface InsertManyOptions {
-  /** ON CONFLICT DO NOTHING: rows that would violate a unique key are skipped. */
-  ignoreConflicts?: boolean;
-  /** At most this many rows per statement, for large rows (the default suits rows of short values). */
+  /** SQLite: at most this many rows per statement, for large rows (the default suits rows of short values). */
   maxRows?: number;
-  /** Called after each statement with the rows inserted so far. */
+  /** Called after each batch of rows (a statement, or a chunk of a COPY) with the rows sent so far. */
   afterBatch?: (done: number) => void;
 }
 
@@ -58,30 +56,61 @@ function isPostgres(db: Executor): boolean {
 
 /**
  * Inserts `rows`, which must all have the same keys in the same order, in as few statements as allowed. The rows
- * may come from a generator: only one statement's worth is in memory at a time.
+ * may come from a generator: only one batch's worth is in memory at a time.
  */
 export async function insertMany<T extends keyof Database>(db: Executor, table: T, rows: Iterable<Insertable<Database[T]>>, options: InsertManyOptions = {}): Promise<void> {
-  const postgres = isPostgres(db);
+  if (isPostgres(db)) await copyMany(db, table, rows as Iterable<Row>, options);
+  else await insertBatches(db, table, rows as Iterable<Row>, options);
+}
+
+async function copyMany(db: Executor, table: string, rows: Iterable<Row>, options: InsertManyOptions): Promise<void> {
+  const iterator = rows[Symbol.iterator]();
+  const first = iterator.next();
+  if (first.done) return;
+  const columns = Object.keys(first.value);
+  function* chunks(): Generator<string> {
+    let chunk = '';
+    let inChunk = 0;
+    let done = 0;
+    for (let next: IteratorResult<Row> = first; !next.done; next = iterator.next()) {
+      const row = next.value;
+      for (let index = 0; index < columns.length; index++) chunk += (index === 0 ? '' : '\t') + copyValue(row[columns[index]!]);
+      chunk += '\n';
+      if (++inChunk === COPY_CHUNK_ROWS) {
+        yield chunk;
+        done += inChunk;
+        options.afterBatch?.(done);
+        chunk = '';
+        inChunk = 0;
+      }
+    }
+    if (inChunk > 0) {
+      yield chunk;
+      options.afterBatch?.(done + inChunk);
+    }
+  }
+  const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  await db.executeQuery(CompiledQuery.raw(`copy ${quoted(table)} (${columns.map(quoted).join(', ')}) from stdin`, [new CopyRows(chunks())]));
+}
+
+async function insertBatches(db: Executor, table: keyof Database, rows: Iterable<Row>, options: InsertManyOptions): Promise<void> {
   let columns: string[] | undefined;
   let perStatement = 1;
   let template: CompiledQuery | undefined;
   let done = 0;
-  for (const batch of batches(rows as Iterable<Row>, () => perStatement)) {
+  for (const batch of batches(rows, () => perStatement)) {
     if (!columns) {
       // The first batch holds one row: it tells the columns, and so how many rows fit in a statement.
       columns = Object.keys(batch[0]!);
-      perStatement = Math.min(options.maxRows ?? Infinity, postgres ? POSTGRES_ROWS : Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length))));
+      perStatement = Math.min(options.maxRows ?? Infinity, Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_VALUES / columns.length))));
     }
-    if (postgres) {
-      const names = sql.join(columns.map((column) => sql.ref(column)));
-      await sql`insert into ${sql.table(table)} (${names}) select ${names} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(batch)})${
-        options.ignoreConflicts ? sql` on conflict do nothing` : sql``
-      }`.execute(db);
-    } else if (batch.length === perStatement && template) {
+    if (batch.length === perStatement && template) {
       await db.executeQuery({ ...template, parameters: valuesOf(batch, columns) });
     } else {
-      const insert = db.insertInto(table).values(batch as never);
-      const compiled = (options.ignoreConflicts ? insert.onConflict((conflict) => conflict.doNothing()) : insert).compile();
+      const compiled = db
+        .insertInto(table)
+        .values(batch as never)
+        .compile();
       // Reused only when Kysely bound exactly what valuesOf() produces for the same rows.
       if (batch.length === perStatement && sameValues(compiled.parameters, valuesOf(batch, columns))) template = compiled;
       await db.executeQuery(compiled);

@@ -28,8 +28,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     const { default: pg } = await import('pg');
     // PostgreSQL's BIGINT (lock expiry) arrives as a string by default; these values fit in a double.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+    const { copyAwarePool } = await import('./copy.js');
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyAwarePool(pool) }) });
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const sqlite = new SqliteDatabase(join(options.dataDir, 'roster.db'));

@@ -22,7 +22,11 @@ function* memberships(users: DirectoryUser[]) {
   }
 }
 
-/** Replaces the groups and memberships "as last read", unless the fingerprint says nothing changed. */
+/**
+ * Replaces the groups and memberships "as last read", unless the fingerprint says nothing changed. The rows are
+ * unique without checking: a group is one directory entry (one DN), and the snapshot's users have distinct names
+ * (resolve.ts withholds names shared by several entries), each listing a group once.
+ */
 export async function replaceGroups(db: Executor, groups: DirectoryGroup[], users: DirectoryUser[]): Promise<boolean> {
   const fingerprint = groupsFingerprint(groups, users);
   const stored = await db.selectFrom('settings').select('value').where('key', '=', FINGERPRINT_KEY).executeTakeFirst();
@@ -41,9 +45,8 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
       direct_users: group.directUsers,
       direct_groups: group.directGroups,
     })),
-    { ignoreConflicts: true },
   );
-  await insertMany(db, 'group_members', memberships(users), { ignoreConflicts: true });
+  await insertMany(db, 'group_members', memberships(users));
   const now = new Date().toISOString();
   await db
     .insertInto('settings')
