@@ -19,6 +19,8 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   // Native addons, and pg's optional native binding, are loaded from node_modules as they are.
   external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
   // Bundled CommonJS packages call require() for Node's own modules.

@@ -5,12 +5,22 @@
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
+const ARRAY_SLICE = 500;
 
 function* pieces(value: unknown, indent: string, pretty: boolean): Generator<string> {
   const inner = pretty ? indent + '  ' : '';
   const open = pretty ? '\n' : '';
   if (Array.isArray(value)) {
     if (value.length === 0) return yield '[]';
+    if (!pretty) {
+      // Compact: one JSON.stringify per slice of elements (a call per element cost a third of the output time).
+      yield '[';
+      for (let start = 0; start < value.length; start += ARRAY_SLICE) {
+        const text = JSON.stringify(value.slice(start, start + ARRAY_SLICE));
+        yield (start === 0 ? '' : ',') + text.slice(1, -1);
+      }
+      return yield ']';
+    }
     yield '[' + open;
     // Elements are small: one JSON.stringify each (re-indented when pretty) is far cheaper than recursing.
     for (let i = 0; i < value.length; i++) {

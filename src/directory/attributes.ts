@@ -17,6 +17,8 @@ const ACCOUNT_DISABLED = 0x2;
 const EMAIL = /^[^\s@,;<>"]+@(?:[^\s@,;<>".]+\.)+[^\s@,;<>".]+$/;
 const PROXY_PREFIX = /^([A-Za-z0-9]+):(.*)$/;
 
+const NONE: readonly string[] = Object.freeze([]);
+
 export function isValidEmail(address: string): boolean {
   return EMAIL.test(address);
 }
@@ -26,35 +28,39 @@ export function isValidEmail(address: string): boolean {
  * type prefix (Exchange proxyAddresses: `SMTP:` primary, `smtp:` secondary, `X500:`, `sip:` ...) keep only
  * SMTP ones, the primary first. Invalid addresses and case-insensitive duplicates are dropped; `rejected`
  * lists what was dropped as invalid so the preview can say so.
+ * This runs for every user read, so it allocates only the result (and a list for primaries when there are any).
  */
-export function emailAddressesFrom(values: string[]): { addresses: string[]; rejected: string[] } {
-  const primary: string[] = [];
-  const others: string[] = [];
-  const rejected: string[] = [];
-  for (const value of values) {
-    for (const item of value.split(',')) {
-      const trimmed = item.trim();
-      if (trimmed === '') continue;
-      const prefixed = PROXY_PREFIX.exec(trimmed);
-      // X500:, X400:, sip: ... are addresses of other systems, not e-mail addresses.
-      if (prefixed && prefixed[1]!.toLowerCase() !== 'smtp') continue;
-      const address = prefixed ? prefixed[2]!.trim() : trimmed;
-      if (!isValidEmail(address)) {
-        rejected.push(trimmed);
-        continue;
-      }
-      (prefixed?.[1] === 'SMTP' ? primary : others).push(address);
+export function emailAddressesFrom(values: readonly string[]): { addresses: string[]; rejected: readonly string[] } {
+  const addresses: string[] = [];
+  let primaries = 0;
+  let rejected: string[] | undefined;
+  const consider = (item: string) => {
+    const trimmed = item.trim();
+    if (trimmed === '') return;
+    const prefixed = trimmed.includes(':') ? PROXY_PREFIX.exec(trimmed) : null;
+    // X500:, X400:, sip: ... are addresses of other systems, not e-mail addresses.
+    if (prefixed && prefixed[1]!.toLowerCase() !== 'smtp') return;
+    const address = prefixed ? prefixed[2]!.trim() : trimmed;
+    if (!isValidEmail(address)) {
+      (rejected ??= []).push(trimmed);
+      return;
     }
-  }
-  const seen = new Set<string>();
-  const addresses = [...primary, ...others].filter((address) => {
     const key = address.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  // slice(): an array grown by filter() keeps spare room; 100,000 users keep these for the whole run.
-  return { addresses: addresses.slice(), rejected };
+    const seen = addresses.findIndex((kept) => kept.toLowerCase() === key);
+    const isPrimary = prefixed?.[1] === 'SMTP';
+    if (seen >= 0) {
+      // A primary seen after a secondary copy of itself still goes first.
+      if (!isPrimary || seen < primaries) return;
+      addresses.splice(seen, 1);
+    }
+    if (isPrimary) addresses.splice(primaries++, 0, address);
+    else addresses.push(address);
+  };
+  for (const value of values) {
+    if (!value.includes(',')) consider(value);
+    else for (const item of value.split(',')) consider(item);
+  }
+  return { addresses, rejected: rejected ?? NONE };
 }
 
 /** Formats AD's binary objectGUID as the usual GUID string (first three fields little-endian, MS-DTYP §2.3.4). */

@@ -64,7 +64,8 @@ function canonicalFilter(filter: string | undefined): string {
   return serializeFilter(parseFilter(filter ?? ANY_OBJECT));
 }
 
-async function* searchAll(context: ReadContext, filter: string, attributes: string[], purpose: string): AsyncGenerator<LdapEntry> {
+/** The search's entries a page at a time (an async step per page, not per entry: there may be 100,000). */
+async function* searchAll(context: ReadContext, filter: string, attributes: string[], purpose: string): AsyncGenerator<LdapEntry[]> {
   const pages = context.session.searchPages({
     base: context.baseDn,
     filter,
@@ -76,7 +77,7 @@ async function* searchAll(context: ReadContext, filter: string, attributes: stri
   for await (const page of pages) {
     context.statistics.pages++;
     context.statistics.references += page.references.length;
-    yield* page.entries;
+    yield page.entries;
   }
 }
 
@@ -94,31 +95,41 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
     (name): name is string => name !== undefined,
   );
   const users: ReadUser[] = [];
-  for await (const entry of searchAll(context, filter, attributes, purpose)) {
-    context.statistics.userEntries++;
-    if (context.statistics.userEntries % 5000 === 0) context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
-    const key = dnKey(entry.dn);
-    const userName = userNameFrom(entry.first(settings.userName), settings.localPartOnly);
-    if (userName === '') {
-      context.warnings.add('no-user-name', `entry ${entry.dn} has no ${settings.userName} value and was skipped`);
-      continue;
+  for await (const page of searchAll(context, filter, attributes, purpose)) {
+    for (const entry of page) {
+      const user = readUser(context, entry, worth);
+      if (user) users.push(user);
     }
-    const email = emailAddressesFrom(settings.emailAddresses ? entry.values(settings.emailAddresses) : []);
-    for (const rejected of email.rejected) context.warnings.add('invalid-address', `user '${userName}': "${rejected}" is not a valid e-mail address and was ignored`);
-    users.push({
-      dn: entry.dn,
-      dnKey: key,
-      stableId: stableIdOf(entry, key, worth.stableId),
-      userName,
-      fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
-      emailAddresses: email.addresses,
-      disabled: isDisabledEntry(entry, worth.disabled),
-      groupKeys: [],
-      memberProfile: context.template ? profileEntry(context.template, (name) => entry.values(name)) : undefined,
-    });
+    const before = context.statistics.userEntries;
+    context.statistics.userEntries += page.length;
+    if (Math.floor(before / 5000) !== Math.floor(context.statistics.userEntries / 5000)) context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
   }
   context.onProgress({ phase: 'users', entries: context.statistics.userEntries });
   return users;
+}
+
+/** One entry of the user search as a ReadUser; undefined (with a warning) when it has no user name. */
+function readUser(context: ReadContext, entry: LdapEntry, worth: { stableId: string[]; disabled: string[] }): ReadUser | undefined {
+  const { users: settings } = context.settings;
+  const key = dnKey(entry.dn);
+  const userName = userNameFrom(entry.first(settings.userName), settings.localPartOnly);
+  if (userName === '') {
+    context.warnings.add('no-user-name', `entry ${entry.dn} has no ${settings.userName} value and was skipped`);
+    return undefined;
+  }
+  const email = emailAddressesFrom(settings.emailAddresses ? entry.values(settings.emailAddresses) : []);
+  for (const rejected of email.rejected) context.warnings.add('invalid-address', `user '${userName}': "${rejected}" is not a valid e-mail address and was ignored`);
+  return {
+    dn: entry.dn,
+    dnKey: key,
+    stableId: stableIdOf(entry, key, worth.stableId),
+    userName,
+    fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
+    emailAddresses: email.addresses,
+    disabled: isDisabledEntry(entry, worth.disabled),
+    groupKeys: [],
+    memberProfile: context.template ? profileEntry(context.template, entry) : undefined,
+  };
 }
 
 async function readGroups(context: ReadContext): Promise<RawGroup[]> {
@@ -126,17 +137,18 @@ async function readGroups(context: ReadContext): Promise<RawGroup[]> {
   const templateAttributes = context.template?.spelled ?? [];
   const attributes = [settings.name, settings.description, settings.members, ...templateAttributes].filter((name): name is string => name !== undefined);
   const groups: RawGroup[] = [];
-  for await (const entry of searchAll(context, canonicalFilter(settings.filter), attributes, `search of groups under ${context.baseDn}`)) {
-    context.statistics.groupEntries++;
-    groups.push({
-      dn: entry.dn,
-      dnKey: dnKey(entry.dn),
-      name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
-      description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
-      members: await readAllValues(context.session, entry, settings.members),
-      memberProfile: context.template ? profileEntry(context.template, (name) => entry.values(name)) : undefined,
-    });
-  }
+  for await (const page of searchAll(context, canonicalFilter(settings.filter), attributes, `search of groups under ${context.baseDn}`))
+    for (const entry of page) {
+      context.statistics.groupEntries++;
+      groups.push({
+        dn: entry.dn,
+        dnKey: dnKey(entry.dn),
+        name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
+        description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
+        members: await readAllValues(context.session, entry, settings.members),
+        memberProfile: context.template ? profileEntry(context.template, entry) : undefined,
+      });
+    }
   context.onProgress({ phase: 'groups', entries: context.statistics.groupEntries });
   return groups;
 }

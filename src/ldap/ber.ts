@@ -21,21 +21,32 @@ const TAG_SET = 0x31;
 const TAG_OCTET_STRING = 0x04;
 const TAG_INTEGER = 0x02;
 
-/** Reads a definite BER length at `at`; returns the length and where the content starts, or undefined if cut off. */
-function readLength(buffer: Buffer, at: number, end: number): { length: number; start: number } | undefined {
-  if (at >= end) return undefined;
+// readLength() leaves where the content starts here rather than returning an object: it runs a few million times
+// per large read, and the decoder is synchronous, so one slot is enough.
+let contentStart = 0;
+
+/** Reads a definite BER length at `at` (and sets contentStart); -1 when the bytes end before the length does. */
+function readLength(buffer: Buffer, at: number, end: number): number {
+  if (at >= end) return -1;
   const first = buffer[at]!;
-  if (first < 0x80) return { length: first, start: at + 1 };
+  if (first < 0x80) {
+    contentStart = at + 1;
+    return first;
+  }
   const bytes = first & 0x7f;
   // RFC 4511 §5.1: only the definite form; four bytes are enough for any message we accept.
   if (bytes === 0 || bytes > 4) throw new LdapProtocolError(`unsupported BER length form 0x${first.toString(16)}`);
-  if (at + 1 + bytes > end) return undefined;
+  if (at + 1 + bytes > end) return -1;
   let length = 0;
   for (let i = 1; i <= bytes; i++) length = length * 256 + buffer[at + i]!;
-  return { length, start: at + 1 + bytes };
+  contentStart = at + 1 + bytes;
+  return length;
 }
 
-/** One complete LDAPMessage inside `buffer`: its id, the protocolOp tag and where the protocolOp's content lies. */
+/**
+ * One complete LDAPMessage inside `buffer`: its id, the protocolOp tag and where the protocolOp's content lies.
+ * FrameReader hands out one Frame object, updated for each message: it is valid during the callback only.
+ */
 export interface Frame {
   buffer: Buffer;
   /** The whole message, [start, end). */
@@ -51,24 +62,31 @@ export interface Frame {
 function messageEnd(buffer: Buffer, at: number): number {
   if (buffer[at] !== TAG_SEQUENCE) throw new LdapProtocolError(`expected an LDAPMessage, got tag 0x${buffer[at]!.toString(16)}`);
   const length = readLength(buffer, at + 1, buffer.length);
-  if (!length) return -1;
-  if (length.length > MAX_MESSAGE_BYTES) throw new LdapProtocolError(`message of ${length.length} bytes is larger than the accepted maximum`);
-  return length.start + length.length;
+  if (length < 0) return -1;
+  if (length > MAX_MESSAGE_BYTES) throw new LdapProtocolError(`message of ${length} bytes is larger than the accepted maximum`);
+  return contentStart + length;
 }
 
-function parseFrame(buffer: Buffer, start: number, end: number): Frame {
-  const outer = readLength(buffer, start + 1, end)!;
-  let at = outer.start;
+function parseFrame(frame: Frame, buffer: Buffer, start: number, end: number): void {
+  readLength(buffer, start + 1, end);
+  const at = contentStart;
   if (buffer[at] !== TAG_INTEGER) throw new LdapProtocolError('message without a messageID');
   const idLength = readLength(buffer, at + 1, end);
-  if (!idLength || idLength.length < 1 || idLength.length > 4 || idLength.start + idLength.length > end) throw new LdapProtocolError('malformed messageID');
+  const idStart = contentStart;
+  if (idLength < 1 || idLength > 4 || idStart + idLength > end) throw new LdapProtocolError('malformed messageID');
   let messageId = 0;
-  for (let i = 0; i < idLength.length; i++) messageId = messageId * 256 + buffer[idLength.start + i]!;
-  at = idLength.start + idLength.length;
-  const operation = buffer[at];
-  const content = operation === undefined ? undefined : readLength(buffer, at + 1, end);
-  if (operation === undefined || !content || content.start + content.length > end) throw new LdapProtocolError(`malformed protocolOp in message ${messageId}`);
-  return { buffer, start, end, messageId, operation, contentStart: content.start, contentEnd: content.start + content.length };
+  for (let i = 0; i < idLength; i++) messageId = messageId * 256 + buffer[idStart + i]!;
+  const operationAt = idStart + idLength;
+  const operation = buffer[operationAt];
+  const contentLength = operation === undefined ? -1 : readLength(buffer, operationAt + 1, end);
+  if (operation === undefined || contentLength < 0 || contentStart + contentLength > end) throw new LdapProtocolError(`malformed protocolOp in message ${messageId}`);
+  frame.buffer = buffer;
+  frame.start = start;
+  frame.end = end;
+  frame.messageId = messageId;
+  frame.operation = operation;
+  frame.contentStart = contentStart;
+  frame.contentEnd = contentStart + contentLength;
 }
 
 /**
@@ -79,6 +97,7 @@ export class FrameReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private needed = 0;
+  private readonly frame: Frame = { buffer: Buffer.alloc(0), start: 0, end: 0, messageId: 0, operation: 0, contentStart: 0, contentEnd: 0 };
 
   push(chunk: Buffer, onFrame: (frame: Frame) => void): void {
     let buffer = chunk;
@@ -100,7 +119,8 @@ export class FrameReader {
         this.needed = end < 0 ? rest.length + 1 : end - at;
         return;
       }
-      onFrame(parseFrame(buffer, at, end));
+      parseFrame(this.frame, buffer, at, end);
+      onFrame(this.frame);
       at = end;
     }
   }
@@ -116,9 +136,9 @@ interface Cursor {
 function enter(buffer: Buffer, cursor: Cursor, end: number, tag: number, what: string): number {
   if (buffer[cursor.at] !== tag) throw new LdapProtocolError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${(buffer[cursor.at] ?? 0).toString(16)}`);
   const length = readLength(buffer, cursor.at + 1, end);
-  if (!length || length.start + length.length > end) throw new LdapProtocolError(`${what} runs past the end of its message`);
-  cursor.at = length.start;
-  return length.start + length.length;
+  if (length < 0 || contentStart + length > end) throw new LdapProtocolError(`${what} runs past the end of its message`);
+  cursor.at = contentStart;
+  return contentStart + length;
 }
 
 /**
@@ -142,12 +162,12 @@ export function decodeSearchEntry(frame: Frame, binary: ReadonlySet<string>): { 
     // Not an attribute description (RFC 4512 §2.5), and as a property name it would replace the prototype.
     if (type === '__proto__') throw new LdapProtocolError('attribute type __proto__');
     cursor.at = typeEnd;
-    const valuesEnd = enter(buffer, cursor, attributeEnd, TAG_SET, `values of ${type}`);
+    const valuesEnd = enter(buffer, cursor, attributeEnd, TAG_SET, 'attribute value set');
     const asBuffer = binary.size > 0 && binary.has(type.toLowerCase());
     let first: string | Buffer | undefined;
     let several: Array<string | Buffer> | undefined;
     while (cursor.at < valuesEnd) {
-      const valueEnd = enter(buffer, cursor, valuesEnd, TAG_OCTET_STRING, `value of ${type}`);
+      const valueEnd = enter(buffer, cursor, valuesEnd, TAG_OCTET_STRING, 'attribute value');
       const value = asBuffer ? Buffer.from(buffer.subarray(cursor.at, valueEnd)) : buffer.toString('utf8', cursor.at, valueEnd);
       cursor.at = valueEnd;
       if (first === undefined) first = value;

@@ -23,45 +23,49 @@ export class LdapEntry {
     private readonly raw: RawAttributes = {},
   ) {}
 
-  private rawValues(name: string): Array<string | Buffer> {
+  /** The attribute as decoded: a value, a list of values, or undefined. Case-insensitive. */
+  private lookup(name: string): RawAttributes[string] | undefined {
     // Servers answer with the spelling that was requested: one property read instead of a scan of the entry.
     const direct = this.raw[name];
-    if (direct !== undefined) return Array.isArray(direct) ? direct : [direct];
+    if (direct !== undefined) return direct;
     const wanted = lowerCased(name);
-    for (const key in this.raw) {
-      if (lowerCased(key) !== wanted) continue;
-      const value = this.raw[key]!;
-      return Array.isArray(value) ? value : [value];
-    }
-    return [];
+    for (const key in this.raw) if (lowerCased(key) === wanted) return this.raw[key];
+    return undefined;
+  }
+
+  // first(), buffer() and has() read the decoded value without wrapping it in a list: they run several times for
+  // each of 100,000 entries.
+  private firstRaw(name: string): string | Buffer | undefined {
+    const raw = this.lookup(name);
+    return Array.isArray(raw) ? raw[0] : raw;
   }
 
   /** String values of an attribute (empty when absent); binary values are decoded as UTF-8. */
   values(name: string): string[] {
-    const values = this.rawValues(name);
-    return values.every((value) => typeof value === 'string') ? (values as string[]) : values.map((value) => value.toString());
+    const raw = this.lookup(name);
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) return [raw.toString()];
+    return raw.every((value) => typeof value === 'string') ? (raw as string[]) : raw.map((value) => value.toString());
   }
 
   first(name: string): string | undefined {
-    const value = this.rawValues(name)[0];
-    return value === undefined ? undefined : value.toString();
+    return this.firstRaw(name)?.toString();
   }
 
   buffer(name: string): Buffer | undefined {
-    const value = this.rawValues(name)[0];
-    if (value === undefined) return undefined;
+    const value = this.firstRaw(name);
     return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   }
 
   /** True when the attribute has at least one value (a server may list an attribute without values). */
   has(name: string): boolean {
-    return this.rawValues(name).length > 0;
+    return this.firstRaw(name) !== undefined;
   }
 
   /** Attribute names present with values, lower-cased, including any with options such as `member;range=0-1499`. */
   names(): string[] {
     return Object.keys(this.raw)
-      .filter((key) => this.rawValues(key).length > 0)
+      .filter((key) => this.firstRaw(key) !== undefined)
       .map(lowerCased);
   }
 }

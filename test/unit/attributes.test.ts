@@ -16,6 +16,16 @@ describe('user attributes', () => {
     assert.deepEqual(result.rejected, []);
   });
 
+  it('treats a single value like a list of one (the fast path agrees with the general one)', () => {
+    for (const value of ['  alice@example.com ', 'not-an-address', '', '   ', 'smtp:alice@example.com', 'a@example.com,b@example.com']) {
+      const single = emailAddressesFrom([value]);
+      const general = emailAddressesFrom([value, '']);
+      assert.deepEqual({ ...single }, { ...general }, JSON.stringify(value));
+    }
+    assert.deepEqual(emailAddressesFrom(['  alice@example.com ']).addresses, ['alice@example.com']);
+    assert.deepEqual(emailAddressesFrom(['not-an-address']).rejected, ['not-an-address']);
+  });
+
   it('formats objectGUID in AD byte order', () => {
     const bytes = Buffer.from('e004253f894fd3119a0c0305e82c3301', 'hex');
     assert.equal(guidToString(bytes), '3f2504e0-4f89-11d3-9a0c-0305e82c3301');

@@ -22,7 +22,7 @@ const done = (id: number) => message(id, tlv(0x65, Buffer.from([0x0a, 0x01, 0x00
 function framesOf(chunks: Buffer[]): Frame[] {
   const reader = new FrameReader();
   const frames: Frame[] = [];
-  for (const chunk of chunks) reader.push(chunk, (frame) => frames.push(frame));
+  for (const chunk of chunks) reader.push(chunk, (frame) => frames.push({ ...frame }));
   return frames;
 }
 

@@ -19,7 +19,8 @@ describe('streamed JSON output', () => {
   });
 
   it('writes exactly what JSON.stringify(value) would when compact', async () => {
-    const value = { a: [1, { b: 'x\n"y"', c: [] }], d: {}, e: null, f: undefined, g: [{ h: undefined }] };
+    const big = Array.from({ length: 1234 }, (_, i) => (i % 7 === 0 ? undefined : { i, s: `v${i}` }));
+    const value = { a: [1, { b: 'x\n"y"', c: [] }], d: {}, e: null, f: undefined, g: [{ h: undefined }], big, one: [undefined] };
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk) => (text += chunk));

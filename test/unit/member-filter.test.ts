@@ -5,7 +5,7 @@ import { MemberIndex, compileMemberTemplate, profileEntry, type MemberTemplate }
 const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))');
 
 function candidate(name: string, values: Record<string, string[]>, compiled: MemberTemplate = template) {
-  return { target: name, profile: profileEntry(compiled, (attribute) => values[attribute.toLowerCase()] ?? []) };
+  return { target: name, profile: profileEntry(compiled, { values: (attribute) => values[attribute.toLowerCase()] ?? [] }) };
 }
 
 describe('member search filter in memory', () => {
@@ -29,7 +29,7 @@ describe('member search filter in memory', () => {
   it('finds nothing inherited for attributes named like Object properties', () => {
     const tricky = compileMemberTemplate('(constructor={member})');
     const index = new MemberIndex<string>(tricky);
-    index.add({ target: 'entry', profile: profileEntry(tricky, () => []) });
+    index.add({ target: 'entry', profile: profileEntry(tricky, { values: () => [] }) });
     assert.deepEqual(index.resolve('x'), []);
   });
 
@@ -38,10 +38,9 @@ describe('member search filter in memory', () => {
       template.branches?.map((branch) => branch.attribute),
       ['uid', 'cn'],
     );
-    assert.deepEqual(
-      profileEntry(template, (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute.toLowerCase()] ?? []),
-      { byBranch: [['alice'], undefined] },
-    );
+    assert.deepEqual(profileEntry(template, { values: (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute.toLowerCase()] ?? [] }), {
+      byBranch: [['alice'], undefined],
+    });
   });
 
   it('evaluates other indexable templates in full at lookup', () => {
