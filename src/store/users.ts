@@ -45,6 +45,16 @@ function toUser(row: UserRow): StoredUser {
   };
 }
 
+const frozenListJson = new WeakMap<readonly string[], string>();
+
+/** JSON of a list; the frozen lists a sync shares among all the users it creates are serialized once. */
+function jsonOfList(list: readonly string[]): string {
+  if (!Object.isFrozen(list)) return JSON.stringify(list);
+  let json = frozenListJson.get(list);
+  if (json === undefined) frozenListJson.set(list, (json = JSON.stringify(list)));
+  return json;
+}
+
 export function userRow(user: User, now: string, passwordHash: string | null = null): Insertable<UsersTable> {
   return {
     user_name: user.userName,
@@ -54,8 +64,8 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     source: user.source,
     authentication: user.authentication,
     disabled: user.disabled ? 1 : 0,
-    privileges: JSON.stringify(user.privileges),
-    archive_access: JSON.stringify(user.archiveAccess),
+    privileges: jsonOfList(user.privileges),
+    archive_access: jsonOfList(user.archiveAccess),
     dn: user.dn,
     stable_id: user.stableId,
     synced_image: user.source === 'directory' ? syncedImage(user) : null,
