@@ -98,6 +98,21 @@ export class LdapSession {
   }
 
   private async page(request: SearchRequestSpec, filter: Filter, size: number, cookie: Buffer): Promise<PageResult> {
+    const { page, response } = await this.search(request, filter, { controls: [new PagedResultsControl({ value: { size, cookie } })] });
+    if (response.status !== SUCCESS) throw StatusCodeParser.parse(response);
+    const next = pagedCookie(response);
+    if (next.length > 0 && page.entries.length === 0 && page.references.length === 0 && next.equals(cookie)) {
+      throw new RosterError('LDAP_OPERATION_FAILED', 'The server returned an empty page with the same paging cookie; the search would never end.');
+    }
+    return { entries: page.entries, references: page.references, cookie: next };
+  }
+
+  /** One search request; its entries and references are collected, the final response returned as it came. */
+  private async search(
+    request: Omit<SearchRequestSpec, 'pageSize'>,
+    filter: Filter,
+    extra: { sizeLimit?: number; controls?: PagedResultsControl[] },
+  ): Promise<{ page: SearchPage; response: LdapResponse }> {
     const page = collector(request.binaryAttributes);
     const response = await this.connection.send(
       new SearchRequest({
@@ -106,16 +121,11 @@ export class LdapSession {
         scope: request.scope ?? 'sub',
         filter,
         attributes: request.attributes,
-        controls: [new PagedResultsControl({ value: { size, cookie } })],
+        ...extra,
       }),
       page,
     );
-    if (response.status !== SUCCESS) throw StatusCodeParser.parse(response);
-    const next = pagedCookie(response);
-    if (next.length > 0 && page.entries.length === 0 && page.references.length === 0 && next.equals(cookie)) {
-      throw new RosterError('LDAP_OPERATION_FAILED', 'The server returned an empty page with the same paging cookie; the search would never end.');
-    }
-    return { entries: page.entries, references: page.references, cookie: next };
+    return { page, response };
   }
 
   /**
@@ -143,18 +153,7 @@ export class LdapSession {
   }
 
   private async searchOnce(request: Omit<SearchRequestSpec, 'pageSize'>, sizeLimit: number): Promise<LdapEntry[]> {
-    const page = collector(request.binaryAttributes);
-    const response = await this.connection.send(
-      new SearchRequest({
-        messageId: this.connection.nextMessageId(),
-        baseDN: request.base,
-        scope: request.scope ?? 'sub',
-        filter: FilterParser.parseString(request.filter),
-        attributes: request.attributes,
-        sizeLimit,
-      }),
-      page,
-    );
+    const { page, response } = await this.search(request, FilterParser.parseString(request.filter), { sizeLimit });
     const limitReached = sizeLimit > 0 && response.status === RESULT_CODE.sizeLimitExceeded;
     if (response.status !== SUCCESS && !limitReached) throw StatusCodeParser.parse(response);
     return page.entries;
