@@ -33,6 +33,11 @@ interface ReadContext {
 }
 
 const ANY_OBJECT = '(objectClass=*)';
+/**
+ * Every user starts with this one empty list; resolve.ts gives a user a list of its own at its first group. Frozen:
+ * a push into it would throw instead of adding a group to every user.
+ */
+const NO_GROUPS = Object.freeze([]) as unknown as string[];
 
 export async function readDirectory(settings: DirectorySettings, options: ReadOptions = {}): Promise<DirectorySnapshot> {
   const started = performance.now();
@@ -127,7 +132,7 @@ function readUser(context: ReadContext, entry: LdapEntry, worth: { stableId: str
     fullName: (settings.fullName ? entry.first(settings.fullName) : undefined)?.trim() ?? '',
     emailAddresses: email.addresses,
     disabled: isDisabledEntry(entry, worth.disabled),
-    groupKeys: [],
+    groupKeys: NO_GROUPS,
     memberProfile: context.template ? profileEntry(context.template, entry) : undefined,
   };
 }

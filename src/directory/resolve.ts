@@ -74,7 +74,10 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
           if (userSeen[target.index] === g + 1) continue;
           userSeen[target.index] = g + 1;
           entry.users.push(target.index);
-          input.users[target.index]!.groupKeys.push(group.dnKey);
+          const user = input.users[target.index]!;
+          // Most users are in one group: a list of exactly one, instead of an empty list grown by push().
+          if (user.groupKeys.length === 0) user.groupKeys = [group.dnKey];
+          else user.groupKeys.push(group.dnKey);
         } else if (target.index !== g && groupSeen[target.index] !== g + 1) {
           groupSeen[target.index] = g + 1;
           entry.groups.push(target.index);
@@ -84,7 +87,7 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
     return entry;
   });
   // Arrays grown by push() keep room for 16 elements; 100,000 users keep their group lists for the whole run.
-  for (const user of input.users) if (user.groupKeys.length > 0) user.groupKeys = user.groupKeys.slice();
+  for (const user of input.users) if (user.groupKeys.length > 1) user.groupKeys = user.groupKeys.slice();
   return scope(input, resolved);
 }
 

@@ -100,9 +100,8 @@ export async function usersForPlanning(db: Executor): Promise<LocalUser[]> {
     .where('synced_image', 'is', null)
     .orderBy('id')
     .execute();
+  // Only directory users carry a packed image (userRow), so the rows need no source (LocalUser).
   const users: LocalUser[] = packed as Array<LocalUser & { syncedImage: string }>;
-  // Only directory users carry a packed image (userRow); one literal instead of 100,000 copies of the text.
-  for (const user of users) user.source = 'directory';
   for (const row of unpacked) {
     users.push({
       userName: row.user_name,

@@ -7,7 +7,7 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
-import { syncedFieldsOf, syncedImage, userNameKey, type LocalUser, type User } from '../model.js';
+import { syncedFieldsOf, syncedImage, syncedImageMatches, userNameKey, type LocalUser, type User } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 
 export interface FieldChange<T> {
@@ -58,25 +58,37 @@ function localDnKey(user: LocalUser): string | undefined {
   return dn ? dnKey(dn) : undefined;
 }
 
-/** Local users by position; the maps hold positions, and `matched` marks the positions a directory entry took. */
+/**
+ * Local users by position; the maps hold positions, and `matched` marks the positions a directory entry took.
+ * Stable ids are unique among directory users (each comes from one entry, and an entry matches one user).
+ */
 class LocalIndex {
   readonly users: LocalUser[] = [];
-  readonly byStableId = new Map<string, number>();
   readonly manualByName = new Map<string, LocalUser>();
+  private byStableIdMap: Map<string, number> | undefined;
   private byDnKey: Map<string, number> | undefined;
   private byNameKey: Map<string, number> | undefined;
+  /** The position after the last match: where the next entry's user is when the directory kept its order. */
+  private cursor = 0;
   matched: Uint8Array;
 
   constructor(localUsers: Iterable<LocalUser>) {
     for (const user of localUsers) {
-      if (user.source === 'manual') {
-        this.manualByName.set(userNameKey(user.userName), user);
-        continue;
-      }
-      const position = this.users.push(user) - 1;
-      if (user.stableId) this.byStableId.set(user.stableId, position);
+      if (user.source === 'manual') this.manualByName.set(userNameKey(user.userName), user);
+      else this.users.push(user);
     }
     this.matched = new Uint8Array(this.users.length);
+  }
+
+  /** Built on first use: on a re-sync of a directory that kept its order, entries are found at the cursor. */
+  private get byStableId(): Map<string, number> {
+    if (!this.byStableIdMap) {
+      this.byStableIdMap = new Map();
+      this.users.forEach((user, position) => {
+        if (user.stableId) this.byStableIdMap!.set(user.stableId, position);
+      });
+    }
+    return this.byStableIdMap;
   }
 
   /** Built on first use: on a re-sync every entry is usually found by its stable id, and decoding DNs costs. */
@@ -107,9 +119,19 @@ class LocalIndex {
     return position !== undefined && this.matched[position] === 0 ? position : undefined;
   }
 
-  /** The first unmatched user with the entry's stable id, DN or name, in that order. */
+  /**
+   * The first unmatched user with the entry's stable id, DN or name, in that order. Users are stored in the order a
+   * first sync read them, and a server answers the same search in the same order, so the user at the cursor is
+   * tried first: a no-change re-sync of 100,000 users then needs no map of stable ids at all.
+   */
   findMatch(entry: DirectoryUser): number | undefined {
-    return this.free(this.byStableId.get(entry.stableId)) ?? this.free(this.byDn.get(entry.dnKey)) ?? this.free(this.byName.get(userNameKey(entry.userName)));
+    const cursor = this.cursor;
+    const position =
+      cursor < this.users.length && this.matched[cursor] === 0 && this.users[cursor]!.stableId === entry.stableId
+        ? cursor
+        : (this.free(this.byStableId.get(entry.stableId)) ?? this.free(this.byDn.get(entry.dnKey)) ?? this.free(this.byName.get(userNameKey(entry.userName))));
+    if (position !== undefined) this.cursor = position + 1;
+    return position;
   }
 }
 
@@ -172,6 +194,10 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     if (position !== undefined) {
       index.matched[position] = 1;
       const local = index.users[position]!;
+      if (local.userName === entry.userName && local.stableId === entry.stableId && local.syncedImage && syncedImageMatches(local.syncedImage, entry)) {
+        plan.unchanged++;
+        continue;
+      }
       const image = syncedImage(entry);
       const changes = diff(local, entry, image);
       if (changes === undefined) plan.unchanged++;

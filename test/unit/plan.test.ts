@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
-import { syncedImage, type User } from '../../src/model.js';
+import { syncedImage, syncedImageMatches, type SyncedFields, type User } from '../../src/model.js';
 import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
 import { planSync } from '../../src/sync/plan.js';
 import { isRosterError } from '../../src/errors.js';
@@ -79,6 +79,46 @@ describe('planning a synchronization', () => {
       const changed = planSync(snapshot([newMail]), [stored], settings);
       assert.deepEqual(changed.updated[0]?.changes, { emailAddresses: { from: ['alice@x.com'], to: ['a@x.com'] } });
       assert.equal(changed.updated[0]?.syncedImage, syncedImage(newMail));
+    }
+  });
+
+  it('matches every user whatever order the directory answers in, around a new entry, a move and a deletion', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `u${i}`);
+    const stored = names.map((name) => local(name));
+    const orders = [names, [...names].reverse(), [...names.slice(20), ...names.slice(0, 20)]];
+    for (const order of orders) {
+      const plan = planSync(snapshot(order.map((name) => entry(name))), stored, deleting);
+      assert.deepEqual([plan.unchanged, plan.created.length, plan.updated.length, plan.deleted.length], [40, 0, 0, 0]);
+    }
+    // u5 deleted, u10 moved to a new DN, a new user between u20 and u21; the rest in stored order.
+    const changed = names
+      .filter((name) => name !== 'u5')
+      .flatMap((name) => (name === 'u20' ? [entry(name), entry('fresh')] : name === 'u10' ? [entry(name, name, 'uid=u10,ou=moved,dc=x')] : [entry(name)]));
+    const plan = planSync(snapshot(changed), stored, deleting);
+    assert.deepEqual(
+      plan.deleted.map((removal) => removal.userName),
+      ['u5'],
+    );
+    assert.deepEqual(
+      plan.created.map((user) => user.userName),
+      ['fresh'],
+    );
+    assert.deepEqual(
+      plan.updated.map((update) => [update.userName, Object.keys(update.changes)]),
+      [['u10', ['dn']]],
+    );
+    assert.equal(plan.unchanged, 38);
+  });
+
+  it('tells a packed image matches exactly when it equals the serialized fields, without building it', () => {
+    const values = ['', 'Alice', 'a"b', 'back\\slash', 'tab\there', 'Zoë 🎉', '\ud800lone', 'a",["b', 'null', ',true]'];
+    const samples: SyncedFields[] = [];
+    for (const fullName of values)
+      for (const emailAddresses of [[], ['a@x.com'], ['a@x.com', 'b@x.com'], [values[2]!]])
+        for (const dn of [null, 'uid=a,dc=x', values[7]!]) for (const disabled of [false, true]) samples.push({ fullName, emailAddresses, dn, disabled });
+    for (const stored of samples.filter((_, index) => index % 7 === 0)) {
+      const image = syncedImage(stored);
+      for (const fields of samples) assert.equal(syncedImageMatches(image, fields), image === syncedImage(fields), `${image} vs ${syncedImage(fields)}`);
     }
   });
 
