@@ -5,7 +5,13 @@
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
-const ARRAY_SLICE = 500;
+/**
+ * Elements per JSON.stringify call in compact output. Small enough that each piece (~35 KB for report users)
+ * stays in V8's young generation: pieces of 500 (~350 KB) went to the large-object space, which only a full
+ * collection frees, and with a sync's 200 MB still alive that made printing a 100,000-user report take 0.5 s
+ * instead of 0.13 s.
+ */
+const ARRAY_SLICE = 50;
 
 function* pieces(value: unknown, indent: string, pretty: boolean): Generator<string> {
   const inner = pretty ? indent + '  ' : '';

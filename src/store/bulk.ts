@@ -13,8 +13,8 @@ import type { Executor } from './users.js';
 // SQLite accepts 32,766 bound values per statement; rows beyond a few hundred per statement gain nothing.
 const MAX_VALUES = 30_000;
 const MAX_ROWS = 500;
-/** Rows per chunk written to a COPY stream. */
-const COPY_CHUNK_ROWS = 1_000;
+/** Rows per chunk written to a COPY stream: ~60 KB of text, a young-generation string (see json-stream.ts). */
+const COPY_CHUNK_ROWS = 200;
 
 export interface InsertManyOptions {
   /** SQLite: at most this many rows per statement, for large rows (the default suits rows of short values). */

@@ -5,6 +5,7 @@
  * Kysely gives out clients that recognize it and stream the rows instead, on the same connection (and so in the
  * same transaction) as every other statement.
  */
+import { once } from 'node:events';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -32,12 +33,8 @@ async function runCopy(client: PoolClient, statement: string, rows: CopyRows): P
   });
   try {
     for (const chunk of rows.chunks) {
-      if (!stream.write(chunk)) {
-        await new Promise<void>((resolve, reject) => {
-          stream.once('drain', resolve);
-          stream.once('error', reject);
-        });
-      }
+      // events.once rejects on 'error' and removes both listeners either way.
+      if (!stream.write(chunk)) await once(stream, 'drain');
     }
   } catch (error) {
     // The generator failed (or the connection did): abort the COPY, which fails the transaction.

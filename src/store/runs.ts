@@ -49,7 +49,9 @@ const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope
  * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the
  * run cost as much as creating the users; the history only ever reads a run's changes whole, in order.
  */
-export const CHANGES_PER_PAGE = 500;
+// 200 keeps a page's JSON (~40 KB here) well inside V8's young generation; strings over 128 KB go to the
+// large-object space, which only full collections free (see json-stream.ts).
+export const CHANGES_PER_PAGE = 200;
 
 function* changePages(runId: number, changes: Iterable<RunChange>) {
   let page: RunChange[] = [];
@@ -82,7 +84,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
     .returning('id')
     .executeTakeFirstOrThrow();
   // A page is ~50 KB of JSON: a few per statement, not a whole run's worth in one parameter.
-  await insertMany(db, 'sync_run_change_pages', changePages(inserted.id, changes), { maxRows: 8 });
+  await insertMany(db, 'sync_run_change_pages', changePages(inserted.id, changes), { maxRows: 20 });
   return inserted.id;
 }
 
