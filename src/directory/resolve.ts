@@ -25,8 +25,13 @@ export interface RawGroup {
   memberProfile: MemberProfile | undefined;
 }
 
-/** A member designates a user or a group, by position in the lists read (positions keep the work hash-free). */
-type Target = { kind: 'user'; index: number } | { kind: 'group'; index: number };
+/**
+ * A member designates a user or a group, by position in the lists read: user i is i, group g is ~g (negative).
+ * A number rather than an object: there is one per entry read, 100,000 of them.
+ */
+type Target = number;
+const groupTarget = (index: number): Target => ~index;
+const NOTHING: readonly Target[] = Object.freeze([]);
 
 /** Per group, the distinct users and nested groups it lists directly, by position. */
 interface ResolvedGroup {
@@ -54,8 +59,8 @@ export interface Membership {
 /** Every entry read by normalized DN; an entry that both filters matched counts as a group. */
 function targetsByDn(input: MembershipInput): Map<string, Target> {
   const byDn = new Map<string, Target>();
-  input.users.forEach((user, index) => byDn.set(user.dnKey, { kind: 'user', index }));
-  input.groups.forEach((group, index) => byDn.set(group.dnKey, { kind: 'group', index }));
+  input.users.forEach((user, index) => byDn.set(user.dnKey, index));
+  input.groups.forEach((group, index) => byDn.set(group.dnKey, groupTarget(index)));
   return byDn;
 }
 
@@ -70,17 +75,17 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
       const targets = lookup(member);
       if (targets.length === 0) input.warnings.add('unresolved-member', `member '${member}' of group '${group.name}' matched no entry`);
       for (const target of targets) {
-        if (target.kind === 'user') {
-          if (userSeen[target.index] === g + 1) continue;
-          userSeen[target.index] = g + 1;
-          entry.users.push(target.index);
-          const user = input.users[target.index]!;
+        if (target >= 0) {
+          if (userSeen[target] === g + 1) continue;
+          userSeen[target] = g + 1;
+          entry.users.push(target);
+          const user = input.users[target]!;
           // Most users are in one group: a list of exactly one, instead of an empty list grown by push().
           if (user.groupKeys.length === 0) user.groupKeys = [group.dnKey];
           else user.groupKeys.push(group.dnKey);
-        } else if (target.index !== g && groupSeen[target.index] !== g + 1) {
-          groupSeen[target.index] = g + 1;
-          entry.groups.push(target.index);
+        } else if (~target !== g && groupSeen[~target] !== g + 1) {
+          groupSeen[~target] = g + 1;
+          entry.groups.push(~target);
         }
       }
     }
@@ -96,9 +101,13 @@ async function memberLookup(input: MembershipInput): Promise<(member: string) =>
   const template = input.template;
   if (!template) {
     const byDn = targetsByDn(input);
+    // One list reused for every answer: the caller reads it before asking again.
+    const found: Target[] = [0];
     return (member) => {
       const target = byDn.get(dnKey(member));
-      return target ? [target] : [];
+      if (target === undefined) return NOTHING;
+      found[0] = target;
+      return found;
     };
   }
   if (template.indexedAttributes.length > 0) {
@@ -106,10 +115,10 @@ async function memberLookup(input: MembershipInput): Promise<(member: string) =>
     const index = new MemberIndex<Target>(template);
     const groupKeys = new Set(input.groups.map((group) => group.dnKey));
     input.users.forEach((user, position) => {
-      if (user.memberProfile && !groupKeys.has(user.dnKey)) index.add({ target: { kind: 'user', index: position }, profile: user.memberProfile });
+      if (user.memberProfile && !groupKeys.has(user.dnKey)) index.add({ target: position, profile: user.memberProfile });
     });
     input.groups.forEach((group, position) => {
-      if (group.memberProfile) index.add({ target: { kind: 'group', index: position }, profile: group.memberProfile });
+      if (group.memberProfile) index.add({ target: groupTarget(position), profile: group.memberProfile });
     });
     return (member) => index.resolve(member);
   }
@@ -127,7 +136,7 @@ async function serverLookup(input: MembershipInput, byDn: Map<string, Target>): 
     for await (const page of input.session.searchPages({ base: input.baseDn, filter, attributes: ['1.1'], purpose: `member search for '${value}'` })) {
       for (const entry of page.entries) {
         const target = byDn.get(dnKey(entry.dn));
-        if (target) targets.push(target);
+        if (target !== undefined) targets.push(target);
       }
     }
     results.set(value, targets);

@@ -49,12 +49,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   // Kysely looks for its migration tables in every schema; name ours, or a second Roster schema in the same
   // PostgreSQL database would think it was migrated already.
   const migrationTableSchema = dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
-  const { error } = await new Migrator({ db, provider: migrations(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
+  const provider = migrations(dialect);
+  const { error } = (await isMigrated(db, Object.keys(await provider.getMigrations())))
+    ? { error: undefined }
+    : await new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
   if (error) {
     await db.destroy();
     throw new RosterError('INTERNAL', `The database could not be migrated: ${(error as Error).message}`, { cause: error });
   }
   return { db, dialect, close: () => db.destroy() };
+}
+
+/**
+ * Whether the database has every migration already: one query instead of the Migrator's round of table checks and
+ * locking (~60 ms on PostgreSQL at every command). Anything else, a fresh database included, goes to the Migrator.
+ */
+async function isMigrated(db: Kysely<Database>, names: string[]): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const applied = new Set(rows.map((row) => row.name));
+    return names.every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
 }
 
 /**
