@@ -170,6 +170,16 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.alterTable('users').dropColumn('dn_key').execute();
       },
     },
+    // PostgreSQL compresses the history pages (~40 KB each) as it stores them; with its default, pglz, that was a
+    // tenth of a first sync on PostgreSQL, and lz4 (PostgreSQL 14+, when built with it) took 0.1-0.15 s less for
+    // the same size. Servers without lz4 keep their default; SQLite does not compress.
+    '0008_history_lz4': {
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return;
+        const { rows } = await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(db);
+        if (rows[0]?.lz4) await sql`alter table sync_run_change_pages alter column changes set compression lz4`.execute(db);
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

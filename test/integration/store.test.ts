@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { after, describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
 import { isRosterError } from '../../src/errors.js';
@@ -138,6 +138,21 @@ for (const backend of BACKENDS) {
         await store.close();
       }
     });
+
+    if (backend === 'postgres') {
+      it('stores the run history compressed with lz4 where the server has it (migration 0008)', async () => {
+        const { store } = await openTestStore(backend);
+        try {
+          const available = await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(store.db);
+          const column = await sql<{
+            method: string;
+          }>`select attcompression as method from pg_attribute where attrelid = 'sync_run_change_pages'::regclass and attname = 'changes'`.execute(store.db);
+          assert.equal(column.rows[0]?.method, available.rows[0]?.lz4 ? 'l' : '');
+        } finally {
+          await store.close();
+        }
+      });
+    }
   });
 }
 
