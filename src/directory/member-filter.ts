@@ -29,6 +29,8 @@ export interface MemberCandidate<T> {
 interface Branch {
   condition: FilterNode | undefined;
   attribute: string;
+  /** The attribute as the template spells it (what to look up in an entry). */
+  spelled: string;
   /** The condition compiled once: it is checked on every entry read. */
   holds: (bag: AttributeBag) => boolean;
 }
@@ -48,6 +50,9 @@ export interface MemberTemplate {
   indexedAttributes: string[];
   /** The branches when the template is an OR of `condition AND attribute={member}`; undefined otherwise. */
   branches: Branch[] | undefined;
+  /** With branches: the attributes their conditions read, lower-cased and as spelled (index-aligned). */
+  conditionAttributes: string[];
+  conditionSpelled: string[];
 }
 
 type Comparison = { type: 'equal'; attribute: string; value: string };
@@ -66,7 +71,7 @@ function branchesOf(tree: FilterNode): Branch[] | undefined {
   const branches: Branch[] = [];
   for (const node of tree.type === 'or' ? tree.children : [tree]) {
     if (isMemberEquality(node)) {
-      branches.push({ condition: undefined, attribute: node.attribute.toLowerCase(), holds: () => true });
+      branches.push({ condition: undefined, attribute: node.attribute.toLowerCase(), spelled: node.attribute, holds: () => true });
       continue;
     }
     if (node.type !== 'and') return undefined;
@@ -74,7 +79,8 @@ function branchesOf(tree: FilterNode): Branch[] | undefined {
     const rest = node.children.filter((child) => !isMemberEquality(child));
     if (equalities.length !== 1 || rest.some(mentionsMember)) return undefined;
     const condition: FilterNode | undefined = rest.length === 0 ? undefined : { type: 'and', children: rest };
-    branches.push({ condition, attribute: equalities[0]!.attribute.toLowerCase(), holds: condition ? compileCondition(condition) : () => true });
+    const equality = equalities[0]!;
+    branches.push({ condition, attribute: equality.attribute.toLowerCase(), spelled: equality.attribute, holds: condition ? compileCondition(condition) : () => true });
   }
   return branches;
 }
@@ -115,15 +121,23 @@ function compileCondition(node: FilterNode): (bag: AttributeBag) => boolean {
  */
 const scratch = Object.create(null) as Record<string, string[] | undefined>;
 
-/** Profiles an entry for the index while it is read (see MemberProfile). */
+/**
+ * Profiles an entry for the index while it is read (see MemberProfile). With branches, only the attributes of the
+ * conditions are read first; a branch's member attribute is lower-cased only when its condition holds (a user's
+ * cn is not, when the other branch is for groups).
+ */
 export function profileEntry(template: MemberTemplate, entry: { values(name: string): string[] }): MemberProfile {
   if (!template.branches) return { bag: attributeBag(template.spelled, entry) };
-  for (let index = 0; index < template.spelled.length; index++) {
-    const values = entry.values(template.spelled[index]!);
-    scratch[template.attributes[index]!] = values.length > 0 ? values.map(lowerCaseInterned) : undefined;
-  }
-  const byBranch = template.branches.map((branch) => (branch.holds(scratch) ? scratch[branch.attribute] : undefined));
-  for (const name of template.attributes) scratch[name] = undefined;
+  const lowered = (spelled: string) => {
+    const values = entry.values(spelled);
+    return values.length > 0 ? values.map(lowerCaseInterned) : undefined;
+  };
+  for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = lowered(template.conditionSpelled[index]!);
+  const byBranch = template.branches.map((branch) => {
+    if (!branch.holds(scratch)) return undefined;
+    return template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled);
+  });
+  for (const name of template.conditionAttributes) scratch[name] = undefined;
   return { byBranch };
 }
 
@@ -139,12 +153,17 @@ export function compileMemberTemplate(template: string): MemberTemplate {
   };
   visit(tree);
   const spellings = filterAttributeSpellings(tree);
+  const branches = indexable ? branchesOf(tree) : undefined;
+  const conditions = new Map<string, string>();
+  for (const branch of branches ?? []) if (branch.condition) filterAttributeSpellings(branch.condition, conditions);
   return {
     tree,
     attributes: [...spellings.keys()],
     spelled: [...spellings.values()],
     indexedAttributes: indexable ? [...indexed] : [],
-    branches: indexable ? branchesOf(tree) : undefined,
+    branches,
+    conditionAttributes: [...conditions.keys()],
+    conditionSpelled: [...conditions.values()],
   };
 }
 
@@ -230,6 +249,8 @@ export class MemberIndex<T> {
   /** For templates without branches: candidates by any indexed attribute's value, checked in full at lookup. */
   private readonly byValue = new Map<string, Slot<T>>();
 
+  private readonly found: T[] = [];
+
   constructor(private readonly template: MemberTemplate) {
     this.byBranch = (template.branches ?? []).map(() => new Map());
   }
@@ -250,9 +271,11 @@ export class MemberIndex<T> {
   }
 
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
-  resolve(member: string): T[] {
+  resolve(member: string): readonly T[] {
     const key = member.toLowerCase();
-    const targets: T[] = [];
+    // One list reused for every answer (a member is resolved 100,000 times): the caller reads it before asking again.
+    const targets = this.found;
+    targets.length = 0;
     if (this.template.branches) {
       // Conditions were checked while reading: a hit is a match.
       for (const map of this.byBranch) pushTargets(map.get(key), targets);

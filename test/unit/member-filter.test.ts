@@ -43,6 +43,18 @@ describe('member search filter in memory', () => {
     });
   });
 
+  it("reads a branch's member attribute only when its condition holds, also when the condition reads it too", () => {
+    const asked: string[] = [];
+    const values = (attributes: Record<string, string[]>) => ({
+      values: (attribute: string) => (asked.push(attribute), attributes[attribute.toLowerCase()] ?? []),
+    });
+    assert.deepEqual(profileEntry(template, values({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })), { byBranch: [['alice'], undefined] });
+    assert.deepEqual(asked.sort(), ['objectClass', 'uid']);
+    const both = compileMemberTemplate('(|(&(uid=*)(uid={member}))(cn={member}))');
+    assert.deepEqual(profileEntry(both, values({ uid: ['Bob'], cn: ['Bobby'] })), { byBranch: [['bob'], ['bobby']] });
+    assert.deepEqual(profileEntry(both, values({ cn: ['Bobby'] })), { byBranch: [undefined, ['bobby']] });
+  });
+
   it('evaluates other indexable templates in full at lookup', () => {
     const nested = compileMemberTemplate('(&(uid={member})(|(objectClass=person)(cn={member})))');
     assert.equal(nested.branches, undefined);
