@@ -209,16 +209,22 @@ function* reachableUsers(start: number, resolved: ResolvedGroup[]): Generator<nu
 }
 
 function withoutAmbiguousNames(users: ReadUser[], warnings: WarningCollector): { users: ReadUser[]; ambiguousUserNames: string[] } {
-  const firstByName = new Map<string, ReadUser>();
-  const sharing = new Map<string, ReadUser[]>();
+  // A set of names first; the entries behind a repeated name are looked up only when there is one (rarely).
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
   for (const user of users) {
     const key = user.userName.toLowerCase();
-    const first = firstByName.get(key);
-    if (first === undefined) firstByName.set(key, user);
-    else {
+    if (seen.has(key)) repeated.add(key);
+    else seen.add(key);
+  }
+  const sharing = new Map<string, ReadUser[]>();
+  if (repeated.size > 0) {
+    for (const user of users) {
+      const key = user.userName.toLowerCase();
+      if (!repeated.has(key)) continue;
       const list = sharing.get(key);
       if (list) list.push(user);
-      else sharing.set(key, [first, user]);
+      else sharing.set(key, [user]);
     }
   }
   const ambiguous = [...sharing.keys()];

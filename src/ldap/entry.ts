@@ -28,8 +28,9 @@ export class LdapEntry {
     // Servers answer with the spelling that was requested: one property read instead of a scan of the entry.
     const direct = this.raw[name];
     if (direct !== undefined) return direct;
+    // Absent attributes (the lock attributes, on most entries) end here: the length check spares the lookups.
     const wanted = lowerCased(name);
-    for (const key in this.raw) if (lowerCased(key) === wanted) return this.raw[key];
+    for (const key in this.raw) if (key.length === wanted.length && lowerCased(key) === wanted) return this.raw[key];
     return undefined;
   }
 
