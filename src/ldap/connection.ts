@@ -45,6 +45,24 @@ interface PendingRequest {
   search: SearchListener | undefined;
 }
 
+/** Waits for a socket's connect (or TLS handshake) event; on an error or the time-out it is destroyed. */
+function ready(socket: net.Socket, event: 'connect' | 'secureConnect', timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    const timer = timeoutMs ? setTimeout(() => failed(new Error('Connection timeout')), timeoutMs) : undefined;
+    socket.once('error', failed);
+    socket.once(event, () => {
+      clearTimeout(timer);
+      socket.removeListener('error', failed);
+      resolve();
+    });
+  });
+}
+
 /** Errors of a connection that is gone; the message matches what errors.ts recognizes as a network failure. */
 function connectionClosed(detail: string): Error {
   return new Error(`Connection closed: ${detail}`);
@@ -79,28 +97,11 @@ export class LdapConnection {
   }
 
   /** Connects (with TLS for ldaps), within the connect time-out. */
-  static open(target: ConnectionTarget): Promise<LdapConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = target.tls ? tls.connect({ ...target.tls, host: target.host, port: target.port }) : net.connect({ host: target.host, port: target.port });
-      const timer = target.connectTimeoutMs
-        ? setTimeout(() => {
-            socket.destroy();
-            reject(new Error('Connection timeout'));
-          }, target.connectTimeoutMs)
-        : undefined;
-      const failed = (error: Error) => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(error);
-      };
-      socket.once('error', failed);
-      socket.once(target.tls ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        socket.removeListener('error', failed);
-        socket.setNoDelay(true);
-        resolve(new LdapConnection(socket, target));
-      });
-    });
+  static async open(target: ConnectionTarget): Promise<LdapConnection> {
+    const socket = target.tls ? tls.connect({ ...target.tls, host: target.host, port: target.port }) : net.connect({ host: target.host, port: target.port });
+    await ready(socket, target.tls ? 'secureConnect' : 'connect', target.connectTimeoutMs);
+    socket.setNoDelay(true);
+    return new LdapConnection(socket, target);
   }
 
   get isOpen(): boolean {
@@ -113,29 +114,13 @@ export class LdapConnection {
     if (response.status !== 0) throw StatusCodeParser.parse(response);
     const plain = this.socket;
     this.detach(plain);
-    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const upgraded = tls.connect({ ...options, socket: plain });
-      const timer = this.target.connectTimeoutMs
-        ? setTimeout(() => {
-            upgraded.destroy();
-            reject(new Error('Connection timeout'));
-          }, this.target.connectTimeoutMs)
-        : undefined;
-      upgraded.once('error', (error) => {
-        clearTimeout(timer);
-        upgraded.destroy();
-        reject(error);
-      });
-      upgraded.once('secureConnect', () => {
-        clearTimeout(timer);
-        upgraded.removeAllListeners('error');
-        resolve(upgraded);
-      });
-    }).catch((error: Error) => {
-      this.failure = error;
-      plain.destroy();
+    const secure = tls.connect({ ...options, socket: plain });
+    try {
+      await ready(secure, 'secureConnect', this.target.connectTimeoutMs);
+    } catch (error) {
+      this.fail(error as Error);
       throw error;
-    });
+    }
     this.socket = secure;
     this.attach(secure);
   }

@@ -66,8 +66,8 @@ class LocalIndex {
   readonly users: LocalUser[] = [];
   readonly manualByName = new Map<string, LocalUser>();
   private byStableIdMap: Map<string, number> | undefined;
-  private byDnKey: Map<string, number> | undefined;
-  private byNameKey: Map<string, number> | undefined;
+  private byDnMap: Map<string, number> | undefined;
+  private byNameMap: Map<string, number> | undefined;
   /** The position after the last match: where the next entry's user is when the directory kept its order. */
   private cursor = 0;
   matched: Uint8Array;
@@ -80,39 +80,29 @@ class LocalIndex {
     this.matched = new Uint8Array(this.users.length);
   }
 
-  /** Built on first use: on a re-sync of a directory that kept its order, entries are found at the cursor. */
+  /** Positions by a key of each user (users without one are left out). */
+  private positionsBy(keyOf: (user: LocalUser) => string | null | undefined): Map<string, number> {
+    const map = new Map<string, number>();
+    this.users.forEach((user, position) => {
+      const key = keyOf(user);
+      if (key) map.set(key, position);
+    });
+    return map;
+  }
+
+  // The three indexes are built on first use. On a re-sync of a directory that kept its order, entries are found at
+  // the cursor and none is needed; decoding DNs costs, and names are needed only for renames, new users and removals.
   private get byStableId(): Map<string, number> {
-    if (!this.byStableIdMap) {
-      this.byStableIdMap = new Map();
-      this.users.forEach((user, position) => {
-        if (user.stableId) this.byStableIdMap!.set(user.stableId, position);
-      });
-    }
-    return this.byStableIdMap;
+    return (this.byStableIdMap ??= this.positionsBy((user) => user.stableId));
   }
 
-  /** Built on first use: on a re-sync every entry is usually found by its stable id, and decoding DNs costs. */
   private get byDn(): Map<string, number> {
-    if (!this.byDnKey) {
-      this.byDnKey = new Map();
-      this.users.forEach((user, position) => {
-        const key = localDnKey(user);
-        if (key) this.byDnKey!.set(key, position);
-      });
-    }
-    return this.byDnKey;
+    return (this.byDnMap ??= this.positionsBy(localDnKey));
   }
 
-  /**
-   * Directory users by normalized name, built on first use: a re-sync without renames, new users or removals
-   * never needs it. Names are unique in the store, so it holds every directory user.
-   */
+  /** Directory users by normalized name; names are unique in the store, so it holds every directory user. */
   get byName(): Map<string, number> {
-    if (!this.byNameKey) {
-      this.byNameKey = new Map();
-      this.users.forEach((user, position) => this.byNameKey!.set(userNameKey(user.userName), position));
-    }
-    return this.byNameKey;
+    return (this.byNameMap ??= this.positionsBy((user) => userNameKey(user.userName)));
   }
 
   private free(position: number | undefined): number | undefined {
@@ -139,8 +129,9 @@ function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
-function diff(local: LocalUser, entry: DirectoryUser, entryImage: string): UserChanges | undefined {
-  if (local.syncedImage === entryImage && local.userName === entry.userName && local.stableId === entry.stableId) return undefined;
+function diff(local: LocalUser, entry: DirectoryUser): UserChanges | undefined {
+  // The common case, nothing changed, is told from the packed image without decoding it or serializing the entry.
+  if (local.userName === entry.userName && local.stableId === entry.stableId && local.syncedImage && syncedImageMatches(local.syncedImage, entry)) return undefined;
   const changes: UserChanges = {};
   if (local.userName !== entry.userName) changes.userName = { from: local.userName, to: entry.userName };
   const stored = syncedFieldsOf(local);
@@ -194,14 +185,9 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     if (position !== undefined) {
       index.matched[position] = 1;
       const local = index.users[position]!;
-      if (local.userName === entry.userName && local.stableId === entry.stableId && local.syncedImage && syncedImageMatches(local.syncedImage, entry)) {
-        plan.unchanged++;
-        continue;
-      }
-      const image = syncedImage(entry);
-      const changes = diff(local, entry, image);
+      const changes = diff(local, entry);
       if (changes === undefined) plan.unchanged++;
-      else pendingUpdates.push({ local, changes, syncedImage: image });
+      else pendingUpdates.push({ local, changes, syncedImage: syncedImage(entry) });
       continue;
     }
     const key = userNameKey(entry.userName);
