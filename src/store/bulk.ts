@@ -50,7 +50,7 @@ function* batches<R>(rows: Iterable<R>, size: () => number): Generator<R[]> {
   if (batch.length > 0) yield batch;
 }
 
-function isPostgres(db: Executor): boolean {
+export function isPostgres(db: Executor): boolean {
   return sql`select ${1}`.compile(db).sql.includes('$1');
 }
 

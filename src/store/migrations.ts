@@ -1,8 +1,11 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { parseDigestSeed, syncDigest } from '../digest.js';
 import { syncedImage } from '../model.js';
 import type { Dialect } from './db.js';
 import { CHANGES_PER_PAGE } from './runs.js';
 import type { Database } from './schema.js';
+import { DIGEST_SEED_KEY, writeSyncDigests } from './users.js';
 
 /** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
 export function migrations(dialect: Dialect): MigrationProvider {
@@ -178,6 +181,38 @@ export function migrations(dialect: Dialect): MigrationProvider {
         if (dialect !== 'postgres') return;
         const { rows } = await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(db);
         if (rows[0]?.lz4) await sql`alter table sync_run_change_pages alter column changes set compression lz4`.execute(db);
+      },
+    },
+    // The seed that keys every sync digest, random per database; digests filled for the existing directory users.
+    '0009_sync_digest': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('sync_digest', 'bigint').execute();
+        // Covers the one query that reads the digests: a re-sync reads a few MB of index, not the 80 MB table.
+        await db.schema.createIndex('users_sync_digest').on('users').columns(['id', 'sync_digest']).where(sql.ref('sync_digest'), 'is not', null).execute();
+        const typed = db as unknown as Kysely<Database>;
+        const seedText = randomBytes(8).toString('hex');
+        await typed.insertInto('settings').values({ key: DIGEST_SEED_KEY, value: seedText, updated_at: new Date().toISOString() }).execute();
+        const seed = parseDigestSeed(seedText);
+        const rows = await typed
+          .selectFrom('users')
+          .select(['id', 'user_name', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled'])
+          .where('source', '=', 'directory')
+          .where('synced_image', 'is not', null)
+          .execute();
+        await writeSyncDigests(
+          typed,
+          rows.map((row) => ({
+            id: row.id,
+            digest: syncDigest(seed, {
+              userName: row.user_name,
+              stableId: row.stable_id,
+              fullName: row.full_name,
+              emailAddresses: JSON.parse(row.email_addresses) as string[],
+              dn: row.dn,
+              disabled: row.disabled === 1,
+            }),
+          })),
+        );
       },
     },
   };

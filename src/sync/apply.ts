@@ -39,8 +39,8 @@ function* runChanges(plan: SyncPlan): Generator<RunChange> {
   for (const user of plan.created) yield { userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } };
 }
 
-function* rowsOf<T, R>(items: T[], row: (item: T) => R): Generator<R> {
-  for (const item of items) yield row(item);
+function* rowsOf<T, R>(items: T[], row: (item: T, position: number) => R): Generator<R> {
+  for (let position = 0; position < items.length; position++) yield row(items[position]!, position);
 }
 
 export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<Iterable<RunChange>> {
@@ -64,7 +64,7 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
     await trx
       .updateTable('users')
-      .set({ ...changeColumns(update.changes), synced_image: update.syncedImage, updated_at: now })
+      .set({ ...changeColumns(update.changes), synced_image: update.syncedImage, sync_digest: update.syncDigest, updated_at: now })
       .where('user_name_key', '=', currentKey)
       .where('source', '=', 'directory')
       .execute();
@@ -73,7 +73,7 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
   await insertMany(
     trx,
     'users',
-    rowsOf(plan.created, (user) => userRow(user, now)),
+    rowsOf(plan.created, (user, position) => userRow(user, now, null, plan.createdDigests[position] ?? null)),
     { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
   );
   await replaceGroups(trx, snapshot.groups, snapshot.users);

@@ -30,6 +30,8 @@ export interface PlannedUpdate {
   changes: UserChanges;
   /** The synced fields after the update (see syncedImage), stored with the user. */
   syncedImage: string;
+  /** The user's sync digest after the update (src/digest.ts); null when the run computes none. */
+  syncDigest: number | null;
 }
 
 export interface PlannedRemoval {
@@ -40,6 +42,8 @@ export interface PlannedRemoval {
 export interface SyncPlan {
   /** New users, complete with the default privileges they will get. */
   created: User[];
+  /** The sync digest of each new user, by position in `created` (null when the run computes none). */
+  createdDigests: Array<number | null>;
   updated: PlannedUpdate[];
   /** Users that left the scope and are deleted (options.deleteUsers on). */
   deleted: PlannedRemoval[];
@@ -52,6 +56,18 @@ export interface SyncPlan {
 }
 
 export type { LocalUser };
+
+/** What the run knows from sync digests (src/digest.ts, sync/digest-match.ts). */
+export interface KnownDigests {
+  /** The sync digest of each snapshot user, by position. */
+  of: Float64Array;
+  /**
+   * 1 at each snapshot user found unchanged by its digest (matchDigests). Their local users are left out of the
+   * local users given to the planner: they are matched and unchanged, and their names are the entries' names.
+   */
+  unchanged?: Uint8Array;
+  unchangedCount?: number;
+}
 
 function localDnKey(user: LocalUser): string | undefined {
   const { dn } = syncedFieldsOf(user);
@@ -72,7 +88,11 @@ class LocalIndex {
   private cursor = 0;
   matched: Uint8Array;
 
-  constructor(localUsers: Iterable<LocalUser>) {
+  constructor(
+    localUsers: Iterable<LocalUser>,
+    /** Names (lower-cased) of the directory users known matched and unchanged without being loaded. */
+    private readonly heldNamesOf: () => Set<string>,
+  ) {
     for (const user of localUsers) {
       if (user.source === 'manual') this.manualByName.set(userNameKey(user.userName), user);
       else this.users.push(user);
@@ -103,6 +123,13 @@ class LocalIndex {
   /** Directory users by normalized name; names are unique in the store, so it holds every directory user. */
   get byName(): Map<string, number> {
     return (this.byNameMap ??= this.positionsBy((user) => userNameKey(user.userName)));
+  }
+
+  private heldNamesSet: Set<string> | undefined;
+
+  /** Whether a directory user matched by digest (not in `users`) holds the name. */
+  heldByUnloaded(key: string): boolean {
+    return (this.heldNamesSet ??= this.heldNamesOf()).has(key);
   }
 
   private free(position: number | undefined): number | undefined {
@@ -175,19 +202,36 @@ function removalReason(user: LocalUser, snapshot: DirectorySnapshot, outside: Ma
   return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
-export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings): SyncPlan {
-  const index = new LocalIndex(localUsers);
-  const plan: SyncPlan = { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: index.users.length, warnings: [...snapshot.warnings] };
+export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests): SyncPlan {
+  const unchanged = digests?.unchanged;
+  const index = new LocalIndex(localUsers, () => heldNames(snapshot.users, unchanged));
+  const plan: SyncPlan = {
+    created: [],
+    createdDigests: [],
+    updated: [],
+    deleted: [],
+    outOfScope: [],
+    unchanged: 0,
+    directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0),
+    warnings: [...snapshot.warnings],
+  };
   const pendingUpdates: PendingUpdate[] = [];
   const defaults = defaultsOf(settings);
-  for (const entry of snapshot.users) {
-    const position = index.findMatch(entry);
-    if (position !== undefined) {
-      index.matched[position] = 1;
-      const local = index.users[position]!;
+  const users = snapshot.users;
+  for (let position = 0; position < users.length; position++) {
+    if (unchanged?.[position] === 1) {
+      plan.unchanged++;
+      continue;
+    }
+    const entry = users[position]!;
+    const digest = digests ? digests.of[position]! : null;
+    const match = index.findMatch(entry);
+    if (match !== undefined) {
+      index.matched[match] = 1;
+      const local = index.users[match]!;
       const changes = diff(local, entry);
       if (changes === undefined) plan.unchanged++;
-      else pendingUpdates.push({ local, changes, syncedImage: syncedImage(entry) });
+      else pendingUpdates.push({ local, changes, syncedImage: syncedImage(entry), syncDigest: digest });
       continue;
     }
     const key = userNameKey(entry.userName);
@@ -195,18 +239,25 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
       plan.warnings.push(`directory user '${entry.userName}' (${entry.dn}) has the name of a manually created user; it was not created, and the manual user is left as it is`);
       continue;
     }
-    if (index.byName.has(key)) {
+    if (index.byName.has(key) || (unchanged && index.heldByUnloaded(key))) {
       plan.warnings.push(`directory user '${entry.userName}' (${entry.dn}) has the name of another directory user that is still in scope; it was not created`);
       continue;
     }
     plan.created.push(newUser(entry, defaults));
+    plan.createdDigests.push(digest);
   }
   planRemovals(plan, index, snapshot, settings);
   planUpdates(plan, pendingUpdates, index);
   return plan;
 }
 
-type PendingUpdate = { local: LocalUser; changes: UserChanges; syncedImage: string };
+function heldNames(users: readonly DirectoryUser[], unchanged: Uint8Array | undefined): Set<string> {
+  const names = new Set<string>();
+  if (unchanged) users.forEach((user, position) => unchanged[position] === 1 && names.add(userNameKey(user.userName)));
+  return names;
+}
+
+type PendingUpdate = { local: LocalUser; changes: UserChanges; syncedImage: string; syncDigest: number | null };
 
 function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnapshot, settings: DirectorySettings): void {
   const ambiguous = new Set(snapshot.ambiguousUserNames);
@@ -231,12 +282,15 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
   const freed = new Set(plan.deleted.map((removal) => userNameKey(removal.userName)));
   const renamedAway = new Set(pending.filter((update) => update.changes.userName).map((update) => userNameKey(update.local.userName)));
   const claimed = new Set<string>();
-  for (const { local, changes, syncedImage } of pending) {
+  for (const { local, changes, syncedImage, syncDigest } of pending) {
     if (changes.userName) {
       const target = userNameKey(changes.userName.to);
       const position = index.byName.get(target);
       const holder = position !== undefined ? index.users[position] : index.manualByName.get(target);
-      const occupied = holder !== undefined && holder !== local && !freed.has(target) && !(renamedAway.has(target) && position !== undefined && index.matched[position] === 1);
+      // A user matched by its digest is unchanged, so it keeps its name: never freed, never renamed away.
+      const occupied =
+        index.heldByUnloaded(target) ||
+        (holder !== undefined && holder !== local && !freed.has(target) && !(renamedAway.has(target) && position !== undefined && index.matched[position] === 1));
       if (occupied || claimed.has(target)) {
         plan.warnings.push(`user '${local.userName}' was renamed to '${changes.userName.to}' in the directory, but that name is taken by another user; the rename was skipped`);
         delete changes.userName;
@@ -248,6 +302,6 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
         claimed.add(target);
       }
     }
-    plan.updated.push({ userName: local.userName, changes, syncedImage });
+    plan.updated.push({ userName: local.userName, changes, syncedImage, syncDigest });
   }
 }

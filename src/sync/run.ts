@@ -10,9 +10,9 @@ import { collectGarbage } from '../memory.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
-import { usersForPlanning } from '../store/users.js';
 import { applyPlan, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
+import { localUsersForPlan } from './local-users.js';
 import { planSync, type SyncPlan } from './plan.js';
 import { buildReport, type SyncReport } from './report.js';
 
@@ -39,7 +39,9 @@ function incompleteRead(error: unknown): RosterError {
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
   const snapshot = await readDirectory(settings, { onProgress });
   collectGarbage();
-  const plan = planSync(snapshot, store ? await usersForPlanning(store.db) : [], settings);
+  if (!store) return buildReport(snapshot, planSync(snapshot, [], settings), false);
+  const local = await localUsersForPlan(store.db, snapshot.users);
+  const plan = planSync(snapshot, local.localUsers, settings, local.digests);
   return buildReport(snapshot, plan, false);
 }
 
@@ -67,7 +69,8 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     collectGarbage();
-    const plan = planSync(snapshot, await usersForPlanning(store.db), settings);
+    const local = await localUsersForPlan(store.db, snapshot.users);
+    const plan = planSync(snapshot, local.localUsers, settings, local.digests);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {
@@ -92,5 +95,5 @@ export async function runSync(store: Store, settings: DirectorySettings, options
 }
 
 function emptyPlan(): SyncPlan {
-  return { created: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
+  return { created: [], createdDigests: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
 }

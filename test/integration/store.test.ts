@@ -13,7 +13,8 @@ import { Store } from '../../src/store/store.js';
 import { insertMany } from '../../src/store/bulk.js';
 import { findRun, listRuns, recordRun } from '../../src/store/runs.js';
 import { loadDirectorySettings, saveDirectorySettings } from '../../src/store/settings.js';
-import { deleteUser, findUser, insertUser, listUsers, updateUser, usersForPlanning } from '../../src/store/users.js';
+import { deleteUser, findUser, insertUser, listUsers, loadDigestSeed, storedDigests, updateUser, usersForPlanning } from '../../src/store/users.js';
+import { syncDigest } from '../../src/digest.js';
 import { BACKENDS, dropTestSchemas, openTestStore } from '../helpers/store.js';
 
 after(dropTestSchemas);
@@ -157,7 +158,7 @@ for (const backend of BACKENDS) {
 }
 
 describe('store upgrades', () => {
-  it('carries existing users and run history over to the packed formats (migrations 0005 and 0006)', async () => {
+  it('carries existing users and run history over to the packed formats and digests (migrations 0005, 0006, 0009)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roster-upgrade-'));
     const sqlite = new SqliteDatabase(join(dataDir, 'roster.db'));
     const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: sqlite }) });
@@ -196,6 +197,19 @@ describe('store upgrades', () => {
       );
       const [bob] = await usersForPlanning(store.db);
       assert.equal(bob!.syncedImage, syncedImage({ fullName: 'Bob', emailAddresses: ['bob@x.com'], dn: 'uid=bob,dc=x', disabled: false }));
+      // Migration 0009: a seed, and the digest of the existing directory user (the field-by-field comparison is skipped for it).
+      const seed = await loadDigestSeed(store.db);
+      const fields = { userName: 'bob', stableId: 'entryUUID:b', fullName: 'Bob', emailAddresses: ['bob@x.com'], dn: 'uid=bob,dc=x', disabled: false };
+      const stored = await storedDigests(store.db);
+      assert.deepEqual([...stored.digests], [syncDigest(seed!, fields)]);
+      assert.deepEqual(await usersForPlanning(store.db, []), []);
+      // An administrator's edit of a synced field drops the digest: the next sync compares that user field by field.
+      await updateUser(store.db, 'bob', { fullName: 'Robert' });
+      assert.equal((await storedDigests(store.db)).digests.length, 0);
+      assert.deepEqual(
+        (await usersForPlanning(store.db, [])).map((user) => user.userName),
+        ['bob'],
+      );
     } finally {
       await store.close();
     }

@@ -5,7 +5,7 @@ import type { DirectorySettings } from '../../src/config/schema.js';
 import { isRosterError } from '../../src/errors.js';
 import { dnKey } from '../../src/rfc/dn.js';
 import { listRuns } from '../../src/store/runs.js';
-import { findUser, insertUser, listUsers, updateUser } from '../../src/store/users.js';
+import { findUser, insertUser, listUsers, storedDigests, updateUser, usersForPlanning } from '../../src/store/users.js';
 import { runSync, previewSync } from '../../src/sync/run.js';
 import { GROUPS, OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { openLdapSettings } from '../helpers/settings.js';
@@ -52,6 +52,8 @@ for (const backend of BACKENDS) {
         { source: alice.source, authentication: alice.authentication, privileges: alice.privileges, archiveAccess: alice.archiveAccess },
         { source: 'directory', authentication: 'directory', privileges: ['login', 'archive'], archiveAccess: ['read', 'write'] },
       );
+      // Each created user got its digest, so the second run finds them all unchanged without loading them.
+      assert.equal((await storedDigests(test.store.db)).digests.length, 3);
       const rowsBefore = await test.store.db.selectFrom('users').select(['user_name', 'updated_at']).orderBy('user_name').execute();
       const second = await sync(test, settings);
       assert.deepEqual([second.users.created.length, second.users.updated.length, second.users.deleted.length, second.users.unchanged], [0, 0, 0, 3]);
@@ -83,6 +85,11 @@ for (const backend of BACKENDS) {
       const bob = (await findUser(test.store.db, 'bob'))!;
       assert.equal(bob.fullName, 'Bob Builder');
       assert.deepEqual(bob.privileges, ['login', 'admin']);
+      // The update stored bob's new digest: the next run finds every user unchanged by digest alone.
+      const digests = await storedDigests(test.store.db);
+      assert.equal(digests.digests.length, 3);
+      assert.equal((await sync(test, settings)).users.unchanged, 3);
+      assert.deepEqual(await usersForPlanning(test.store.db, []), []);
     });
 
     it('follows a renamed entry (modrdn) and a moved entry (new superior) without creating a second user', async () => {

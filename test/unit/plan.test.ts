@@ -4,6 +4,8 @@ import { validateSettings } from '../../src/config/load.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
 import { syncedImage, syncedImageMatches, type SyncedFields, type User } from '../../src/model.js';
 import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
+import { parseDigestSeed } from '../../src/digest.js';
+import { digestsOf, matchDigests } from '../../src/sync/digest-match.js';
 import { planSync } from '../../src/sync/plan.js';
 import { isRosterError } from '../../src/errors.js';
 
@@ -63,6 +65,7 @@ describe('planning a synchronization', () => {
         userName: 'bob',
         changes: { userName: { from: 'bob', to: 'bobby' }, dn: { from: 'uid=bob,dc=x', to: 'uid=bobby,ou=new,dc=x' } },
         syncedImage: syncedImage(moved),
+        syncDigest: null,
       },
     ]);
   });
@@ -155,6 +158,55 @@ describe('planning a synchronization', () => {
     ]);
     assert.equal(kept.deleted.length, 0);
     assert.equal(planSync(snapshot([entry('a')], outside), [local('a'), local('gone')], deleting).deleted.length, 1);
+  });
+
+  it('plans the same with users found unchanged by digest left unloaded as with every user loaded', () => {
+    const seed = parseDigestSeed('00000000ffffffff');
+    const names = Array.from({ length: 30 }, (_, i) => `u${i}`);
+    const stored = [...names.map((name) => local(name)), local('m', 'm', 'uid=m,dc=x', { source: 'manual', userName: 'manual1' })];
+    const entries = names
+      .filter((name) => name !== 'u3')
+      .map((name) => {
+        if (name === 'u4') return entry('u4', 'u4', 'uid=u4,ou=moved,dc=x');
+        if (name === 'u5') return entry('u6', 'u5'); // renamed onto u6, which stays: skipped
+        if (name === 'u7') return entry('u8', 'u7'); // swaps names with u8
+        if (name === 'u8') return entry('u7', 'u8');
+        return entry(name);
+      });
+    entries.push(entry('U9', 'new-9'), entry('manual1', 'new-m'), entry('fresh'));
+    const snap = snapshot(entries);
+    const of = digestsOf(entries, seed);
+    const directoryUsers = stored.filter((user) => user.source === 'directory');
+    const match = matchDigests(of, { ids: Float64Array.from(directoryUsers, (_, i) => i), digests: digestsOf(directoryUsers, seed) });
+    assert.equal(match.unchangedCount, 25);
+    const unloaded = new Set(directoryUsers.filter((_, i) => !match.unmatchedIds.includes(i)));
+    const partial = planSync(
+      snap,
+      stored.filter((user) => !unloaded.has(user)),
+      deleting,
+      { of, unchanged: match.unchanged, unchangedCount: match.unchangedCount },
+    );
+    const full = planSync(snap, stored, deleting, { of });
+    assert.deepEqual(partial, full);
+    assert.deepEqual(
+      [full.unchanged, full.created.map((user) => user.userName), full.deleted.map((removal) => removal.userName), full.directoryUsersBefore],
+      [25, ['fresh'], ['u3'], 30],
+    );
+    assert.deepEqual(
+      full.updated.map((update) => [update.userName, Object.keys(update.changes)]),
+      [
+        ['u4', ['dn']],
+        ['u5', ['fullName', 'emailAddresses', 'dn']],
+        ['u7', ['userName', 'fullName', 'emailAddresses', 'dn']],
+        ['u8', ['userName', 'fullName', 'emailAddresses', 'dn']],
+      ],
+    );
+    assert.ok(full.warnings.some((warning) => warning.includes("'u5' was renamed to 'u6'")));
+    assert.ok(full.warnings.some((warning) => warning.includes("directory user 'U9'") && warning.includes('another directory user')));
+    assert.ok(full.warnings.some((warning) => warning.includes("directory user 'manual1'")));
+    // Every user written gets the digest of its entry.
+    assert.deepEqual(full.createdDigests, [of[entries.length - 1]]);
+    assert.equal(full.updated[0]!.syncDigest, of[entries.findIndex((user) => user.userName === 'u4')]);
   });
 
   it('keeps a user whose name several entries now share', () => {
