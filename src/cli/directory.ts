@@ -6,6 +6,7 @@ import { listRuns, findRun } from '../store/runs.js';
 import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 import { previewSync, runSync } from '../sync/run.js';
+import { trace } from '../trace.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
 import type { ReadProgress } from '../directory/snapshot.js';
 import { storeExists, withStore } from './context.js';
@@ -19,6 +20,7 @@ async function storedSettings(store: Store): Promise<DirectorySettings> {
 }
 
 async function printReport(report: SyncReport, json: boolean | undefined): Promise<void> {
+  trace('printing the report');
   if (json) await printJson(report);
   else process.stdout.write(formatReport(report));
 }

@@ -15,10 +15,13 @@ export type AttributeBag = Readonly<Record<string, string[] | undefined>>;
 /**
  * What the index keeps of an entry. For the usual templates, an OR of branches such as
  * `(&(objectClass=posixAccount)(uid={member}))`, the member-independent part of each branch is evaluated while
- * reading and only the values the entry can be found under are kept, per branch (undefined: the branch's
- * condition does not hold); other templates keep the attributes they read.
+ * reading and only the values the entry can be found under are kept: the values of the member attributes of the
+ * branches whose condition holds, lower-cased, as one string when there is one (most entries: a uid), else a list;
+ * undefined when no branch holds. A member then matches the entry when it equals one of them, whichever branch it
+ * came from. Other templates keep the attributes they read, in a bag.
+ * Small on purpose: every user read keeps its profile until the members are resolved, 100,000 of them.
  */
-export type MemberProfile = { byBranch: Array<readonly string[] | undefined> } | { bag: AttributeBag };
+export type MemberProfile = string | readonly string[] | { bag: AttributeBag } | undefined;
 
 export interface MemberCandidate<T> {
   target: T;
@@ -133,12 +136,19 @@ export function profileEntry(template: MemberTemplate, entry: { values(name: str
     return values.length > 0 ? values.map(lowerCaseInterned) : undefined;
   };
   for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = lowered(template.conditionSpelled[index]!);
-  const byBranch = template.branches.map((branch) => {
-    if (!branch.holds(scratch)) return undefined;
-    return template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled);
-  });
+  let profile: string | string[] | undefined;
+  for (const branch of template.branches) {
+    if (!branch.holds(scratch)) continue;
+    const values = template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled);
+    for (const value of values ?? []) {
+      if (profile === undefined) profile = value;
+      else if (typeof profile === 'string') {
+        if (profile !== value) profile = [profile, value];
+      } else if (!profile.includes(value)) profile.push(value);
+    }
+  }
   for (const name of template.conditionAttributes) scratch[name] = undefined;
-  return { byBranch };
+  return profile;
 }
 
 export function compileMemberTemplate(template: string): MemberTemplate {
@@ -222,52 +232,61 @@ function matchesSubstring(value: string, node: Extract<FilterNode, { type: 'subs
   return node.final === undefined || (value.length - bind(node.final).length >= position && value.endsWith(bind(node.final)));
 }
 
-type Slot<T> = MemberCandidate<T> | Array<MemberCandidate<T>>;
+/** One target for most values (a uid names one entry), else a list. */
+type Slot<T> = T | T[];
 
-function addTo<T>(map: Map<string, Slot<T>>, value: string, candidate: MemberCandidate<T>): void {
+function addTo<T extends Target>(map: Map<string, Slot<T>>, value: string, target: T): void {
   const existing = map.get(value);
-  if (existing === undefined) map.set(value, candidate);
-  else if (existing === candidate) return;
+  if (existing === undefined) map.set(value, target);
+  else if (existing === target) return;
   else if (Array.isArray(existing)) {
-    if (!existing.includes(candidate)) existing.push(candidate);
-  } else map.set(value, [existing, candidate]);
+    if (!existing.includes(target)) existing.push(target);
+  } else map.set(value, [existing, target]);
 }
 
-function pushTargets<T>(slot: Slot<T> | undefined, into: T[]): void {
+function pushTargets<T extends Target>(slot: Slot<T> | undefined, into: T[]): void {
   if (slot === undefined) return;
   if (!Array.isArray(slot)) {
-    if (!into.includes(slot.target)) into.push(slot.target);
+    if (!into.includes(slot)) into.push(slot);
     return;
   }
-  for (const candidate of slot) if (!into.includes(candidate.target)) into.push(candidate.target);
+  for (const target of slot) if (!into.includes(target)) into.push(target);
 }
 
+/** What an index finds: a position or a name, never a list (lists are slots of several). */
+type Target = number | string;
+
 /** An index of candidates by the values of the template's indexed attributes. */
-export class MemberIndex<T> {
-  /** Per branch (see MemberProfile): one candidate for most values (a uid names one entry), else a list. */
-  private readonly byBranch: Array<Map<string, Slot<T>>>;
+export class MemberIndex<T extends Target> {
+  /** With branches: targets by the values of their profiles (see MemberProfile); a hit is a match. */
+  private readonly byProfileValue = new Map<string, Slot<T>>();
   /** For templates without branches: candidates by any indexed attribute's value, checked in full at lookup. */
-  private readonly byValue = new Map<string, Slot<T>>();
+  private readonly byValue = new Map<string, MemberCandidate<T> | Array<MemberCandidate<T>>>();
 
   private readonly found: T[] = [];
 
-  constructor(private readonly template: MemberTemplate) {
-    this.byBranch = (template.branches ?? []).map(() => new Map());
-  }
+  constructor(private readonly template: MemberTemplate) {}
 
   get indexable(): boolean {
     return this.template.indexedAttributes.length > 0;
   }
 
-  add(candidate: MemberCandidate<T>): void {
-    const profile = candidate.profile;
-    if ('byBranch' in profile) {
-      profile.byBranch.forEach((values, branch) => {
-        for (const value of values ?? []) addTo(this.byBranch[branch]!, value, candidate);
-      });
-      return;
+  add(target: T, profile: MemberProfile): void {
+    if (profile === undefined) return;
+    if (typeof profile === 'string') addTo(this.byProfileValue, profile, target);
+    else if (Array.isArray(profile)) for (const value of profile) addTo(this.byProfileValue, value, target);
+    else {
+      const candidate = { target, profile };
+      for (const attribute of this.template.indexedAttributes) {
+        for (const value of (profile as { bag: AttributeBag }).bag[attribute] ?? []) {
+          const existing = this.byValue.get(value);
+          if (existing === undefined) this.byValue.set(value, candidate);
+          else if (Array.isArray(existing)) {
+            if (!existing.includes(candidate)) existing.push(candidate);
+          } else if (existing !== candidate) this.byValue.set(value, [existing, candidate]);
+        }
+      }
     }
-    for (const attribute of this.template.indexedAttributes) for (const value of profile.bag[attribute] ?? []) addTo(this.byValue, value, candidate);
   }
 
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
@@ -277,13 +296,13 @@ export class MemberIndex<T> {
     const targets = this.found;
     targets.length = 0;
     if (this.template.branches) {
-      // Conditions were checked while reading: a hit is a match.
-      for (const map of this.byBranch) pushTargets(map.get(key), targets);
+      pushTargets(this.byProfileValue.get(key), targets);
       return targets;
     }
     const slot = this.byValue.get(key);
     for (const candidate of slot === undefined ? [] : Array.isArray(slot) ? slot : [slot]) {
-      if ('bag' in candidate.profile && matchesFilter(this.template.tree, candidate.profile.bag, key) && !targets.includes(candidate.target)) targets.push(candidate.target);
+      const profile = candidate.profile as { bag: AttributeBag };
+      if (matchesFilter(this.template.tree, profile.bag, key) && !targets.includes(candidate.target)) targets.push(candidate.target);
     }
     return targets;
   }

@@ -17,6 +17,7 @@ import { compileMemberTemplate, profileEntry, type MemberTemplate } from './memb
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
 import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
 import { WarningCollector } from './warnings.js';
+import { trace } from '../trace.js';
 
 export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
@@ -54,10 +55,14 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
       statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
       onProgress: options.onProgress ?? (() => {}),
     };
+    trace('connected and bound');
     const users = await readUsers(context);
+    trace('users read');
     const groups = settings.groups.filter ? await readGroups(context) : [];
+    trace('groups read');
     context.onProgress({ phase: 'members', entries: groups.length });
     const resolved = await resolveMembership({ users, groups, settings, template, session, baseDn, warnings: context.warnings });
+    trace('members resolved');
     context.statistics.durationMs = Math.round(performance.now() - started);
     return { baseDn, server: session.server, ...resolved, warnings: context.warnings.list(), statistics: context.statistics };
   } finally {

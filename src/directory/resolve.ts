@@ -71,6 +71,7 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
   const groupSeen = new Int32Array(input.groups.length);
   const resolved = input.groups.map((group, g): ResolvedGroup => {
     const entry: ResolvedGroup = { users: [], groups: [] };
+    let onlyThisGroup: string[] | undefined;
     for (const member of group.members) {
       const targets = lookup(member);
       if (targets.length === 0) input.warnings.add('unresolved-member', `member '${member}' of group '${group.name}' matched no entry`);
@@ -80,8 +81,9 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
           userSeen[target] = g + 1;
           entry.users.push(target);
           const user = input.users[target]!;
-          // Most users are in one group: a list of exactly one, instead of an empty list grown by push().
-          if (user.groupKeys.length === 0) user.groupKeys = [group.dnKey];
+          // Most users are in one group: they share one frozen list per group; a second group gives a list of their own.
+          if (user.groupKeys.length === 0) user.groupKeys = onlyThisGroup ??= Object.freeze([group.dnKey]) as string[];
+          else if (Object.isFrozen(user.groupKeys)) user.groupKeys = [user.groupKeys[0]!, group.dnKey];
           else user.groupKeys.push(group.dnKey);
         } else if (~target !== g && groupSeen[~target] !== g + 1) {
           groupSeen[~target] = g + 1;
@@ -91,8 +93,8 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
     }
     return entry;
   });
-  // Arrays grown by push() keep room for 16 elements; 100,000 users keep their group lists for the whole run.
-  for (const user of input.users) if (user.groupKeys.length > 1) user.groupKeys = user.groupKeys.slice();
+  // Lists grown by push() keep spare room; 100,000 users keep their group lists for the whole run.
+  for (const user of input.users) if (user.groupKeys.length > 2) user.groupKeys = user.groupKeys.slice();
   return scope(input, resolved);
 }
 
@@ -115,10 +117,10 @@ async function memberLookup(input: MembershipInput): Promise<(member: string) =>
     const index = new MemberIndex<Target>(template);
     const groupKeys = new Set(input.groups.map((group) => group.dnKey));
     input.users.forEach((user, position) => {
-      if (user.memberProfile && !groupKeys.has(user.dnKey)) index.add({ target: position, profile: user.memberProfile });
+      if (user.memberProfile !== undefined && !groupKeys.has(user.dnKey)) index.add(position, user.memberProfile);
     });
     input.groups.forEach((group, position) => {
-      if (group.memberProfile) index.add({ target: groupTarget(position), profile: group.memberProfile });
+      index.add(groupTarget(position), group.memberProfile);
     });
     return (member) => index.resolve(member);
   }
@@ -214,8 +216,9 @@ function withoutAmbiguousNames(users: ReadUser[], warnings: WarningCollector): {
   const repeated = new Set<string>();
   for (const user of users) {
     const key = user.userName.toLowerCase();
-    if (seen.has(key)) repeated.add(key);
-    else seen.add(key);
+    // One hash lookup per name: the set grows unless the name was there already.
+    const size = seen.size;
+    if (seen.add(key).size === size) repeated.add(key);
   }
   const sharing = new Map<string, ReadUser[]>();
   if (repeated.size > 0) {

@@ -15,6 +15,7 @@ import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
 import { planSync, type SyncPlan } from './plan.js';
 import { buildReport, type SyncReport } from './report.js';
+import { trace } from '../trace.js';
 
 export interface SyncOptions extends GuardOptions, ApplyHooks {
   /** Who or what started the run: "cli", "api:admin", "schedule". */
@@ -70,7 +71,9 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     }
     collectGarbage();
     const local = await localUsersForPlan(store.db, snapshot.users);
+    trace('stored users loaded');
     const plan = planSync(snapshot, local.localUsers, settings, local.digests);
+    trace('planned');
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {
@@ -88,6 +91,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
         : new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error });
       throw await refuse(failure, 'failed', plan);
     }
+    trace('committed');
     return buildReport(snapshot, plan, true, runId);
   } finally {
     await lock.release();

@@ -4,8 +4,8 @@ import { MemberIndex, compileMemberTemplate, profileEntry, type MemberTemplate }
 
 const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))');
 
-function candidate(name: string, values: Record<string, string[]>, compiled: MemberTemplate = template) {
-  return { target: name, profile: profileEntry(compiled, { values: (attribute) => values[attribute.toLowerCase()] ?? [] }) };
+function add(index: MemberIndex<string>, name: string, values: Record<string, string[]>, compiled: MemberTemplate = template): void {
+  index.add(name, profileEntry(compiled, { values: (attribute) => values[attribute.toLowerCase()] ?? [] }));
 }
 
 describe('member search filter in memory', () => {
@@ -18,9 +18,9 @@ describe('member search filter in memory', () => {
 
   it('resolves members case-insensitively and respects the rest of the filter', () => {
     const index = new MemberIndex<string>(template);
-    index.add(candidate('alice-entry', { objectclass: ['inetOrgPerson', 'posixAccount'], uid: ['alice'], cn: ['Alice Archer'] }));
-    index.add(candidate('devs-entry', { objectclass: ['posixGroup'], cn: ['Developers'] }));
-    index.add(candidate('impostor', { objectclass: ['inetOrgPerson'], uid: ['developers'] }));
+    add(index, 'alice-entry', { objectclass: ['inetOrgPerson', 'posixAccount'], uid: ['alice'], cn: ['Alice Archer'] });
+    add(index, 'devs-entry', { objectclass: ['posixGroup'], cn: ['Developers'] });
+    add(index, 'impostor', { objectclass: ['inetOrgPerson'], uid: ['developers'] });
     assert.deepEqual(index.resolve('ALICE'), ['alice-entry']);
     assert.deepEqual(index.resolve('developers'), ['devs-entry']);
     assert.deepEqual(index.resolve('ghost'), []);
@@ -29,7 +29,7 @@ describe('member search filter in memory', () => {
   it('finds nothing inherited for attributes named like Object properties', () => {
     const tricky = compileMemberTemplate('(constructor={member})');
     const index = new MemberIndex<string>(tricky);
-    index.add({ target: 'entry', profile: profileEntry(tricky, { values: () => [] }) });
+    index.add('entry', profileEntry(tricky, { values: () => [] }));
     assert.deepEqual(index.resolve('x'), []);
   });
 
@@ -38,9 +38,11 @@ describe('member search filter in memory', () => {
       template.branches?.map((branch) => branch.attribute),
       ['uid', 'cn'],
     );
-    assert.deepEqual(profileEntry(template, { values: (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute.toLowerCase()] ?? [] }), {
-      byBranch: [['alice'], undefined],
-    });
+    assert.equal(
+      profileEntry(template, { values: (attribute) => ({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })[attribute.toLowerCase()] ?? [] }),
+      'alice',
+    );
+    assert.equal(profileEntry(template, { values: (attribute) => ({ objectclass: ['device'], uid: ['Alice'] })[attribute.toLowerCase()] ?? [] }), undefined);
   });
 
   it("reads a branch's member attribute only when its condition holds, also when the condition reads it too", () => {
@@ -48,20 +50,21 @@ describe('member search filter in memory', () => {
     const values = (attributes: Record<string, string[]>) => ({
       values: (attribute: string) => (asked.push(attribute), attributes[attribute.toLowerCase()] ?? []),
     });
-    assert.deepEqual(profileEntry(template, values({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })), { byBranch: [['alice'], undefined] });
+    assert.equal(profileEntry(template, values({ objectclass: ['posixAccount'], uid: ['Alice'], cn: ['Alice Archer'] })), 'alice');
     assert.deepEqual(asked.sort(), ['objectClass', 'uid']);
     const both = compileMemberTemplate('(|(&(uid=*)(uid={member}))(cn={member}))');
-    assert.deepEqual(profileEntry(both, values({ uid: ['Bob'], cn: ['Bobby'] })), { byBranch: [['bob'], ['bobby']] });
-    assert.deepEqual(profileEntry(both, values({ cn: ['Bobby'] })), { byBranch: [undefined, ['bobby']] });
+    assert.deepEqual(profileEntry(both, values({ uid: ['Bob'], cn: ['Bobby'] })), ['bob', 'bobby']);
+    assert.deepEqual(profileEntry(both, values({ uid: ['Bob', 'BOB'], cn: ['bob'] })), 'bob');
+    assert.equal(profileEntry(both, values({ cn: ['Bobby'] })), 'bobby');
   });
 
   it('evaluates other indexable templates in full at lookup', () => {
     const nested = compileMemberTemplate('(&(uid={member})(|(objectClass=person)(cn={member})))');
     assert.equal(nested.branches, undefined);
     const index = new MemberIndex<string>(nested);
-    index.add(candidate('person', { objectclass: ['person'], uid: ['bob'] }, nested));
-    index.add(candidate('other', { objectclass: ['device'], uid: ['carol'], cn: ['x'] }, nested));
-    index.add(candidate('named', { objectclass: ['device'], uid: ['dave'], cn: ['dave'] }, nested));
+    add(index, 'person', { objectclass: ['person'], uid: ['bob'] }, nested);
+    add(index, 'other', { objectclass: ['device'], uid: ['carol'], cn: ['x'] }, nested);
+    add(index, 'named', { objectclass: ['device'], uid: ['dave'], cn: ['dave'] }, nested);
     assert.deepEqual(index.resolve('bob'), ['person']);
     assert.deepEqual(index.resolve('carol'), []);
     assert.deepEqual(index.resolve('DAVE'), ['named']);
