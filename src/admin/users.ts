@@ -1,5 +1,5 @@
 /** Managing users (the manual's "Users and Privileges"): shared by the CLI and the API. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkNewPassword, hashPassword } from '../auth/passwords.js';
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import { issuesFrom } from '../config/load.js';

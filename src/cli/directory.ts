@@ -26,8 +26,8 @@ async function printReport(report: SyncReport, json: boolean | undefined): Promi
 }
 
 /** Reads a settings file; a missing password keeps the stored one, as the console's write-only field does. */
-function settingsForStore(store: Store, file: string): Promise<DirectorySettings> {
-  return validateKeepingStoredPassword(store.db, store.secrets, readSettingsFile(file));
+async function settingsForStore(store: Store, file: string): Promise<DirectorySettings> {
+  return validateKeepingStoredPassword(store.db, store.secrets, await readSettingsFile(file));
 }
 
 export function registerDirectoryCommands(program: Command): void {
@@ -53,7 +53,7 @@ export function registerDirectoryCommands(program: Command): void {
       await withStore(command, async (store) => {
         const redacted = redactSettings(await storedSettings(store));
         if (options.json) await printJson(redacted);
-        else process.stdout.write((await import('yaml')).stringify(redacted));
+        else process.stdout.write((await import('../config/yaml.js')).stringifyYaml(redacted));
       });
     });
 
@@ -67,8 +67,8 @@ export function registerDirectoryCommands(program: Command): void {
       const onProgress = (p: ReadProgress) => progress(`reading ${p.phase}: ${p.entries} entries`);
       const report =
         file && !storeExists(command)
-          ? await previewSync(undefined, loadSettingsFile(file), onProgress)
-          : await withStore(command, async (store) => previewSync(store, file ? loadSettingsFile(file) : await storedSettings(store), onProgress));
+          ? await previewSync(undefined, await loadSettingsFile(file), onProgress)
+          : await withStore(command, async (store) => previewSync(store, file ? await loadSettingsFile(file) : await storedSettings(store), onProgress));
       progress.done();
       await printReport(report, options.json);
     });

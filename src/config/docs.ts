@@ -1,5 +1,5 @@
 /** Renders docs/settings.md from the schema, so the documentation cannot drift from what is validated. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PRESETS } from './presets.js';
 import { directorySettingsSchema } from './schema.js';
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { RosterError, type FieldIssue } from '../errors.js';
 import { PRESETS, type PresetName } from './presets.js';
@@ -47,8 +46,9 @@ export function validateSettings(input: unknown): DirectorySettings {
   return result.data;
 }
 
-/** Parses YAML (JSON is YAML) from text. */
-export function parseSettingsText(text: string, source: string): unknown {
+/** Parses YAML (JSON is YAML) from text. The parser is loaded when a file is read: most commands never need it. */
+export async function parseSettingsText(text: string, source: string): Promise<unknown> {
+  const { parseYaml } = await import('./yaml.js');
   try {
     return parseYaml(text);
   } catch (error) {
@@ -59,7 +59,7 @@ export function parseSettingsText(text: string, source: string): unknown {
 }
 
 /** Reads and parses a settings file, without validating it. */
-export function readSettingsFile(path: string): unknown {
+export async function readSettingsFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -69,6 +69,6 @@ export function readSettingsFile(path: string): unknown {
   return parseSettingsText(text, path);
 }
 
-export function loadSettingsFile(path: string): DirectorySettings {
-  return validateSettings(readSettingsFile(path));
+export async function loadSettingsFile(path: string): Promise<DirectorySettings> {
+  return validateSettings(await readSettingsFile(path));
 }

@@ -4,7 +4,7 @@
  * Keys mirror the labels of the "Generic LDAP Integration" manual.
  */
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FilterSyntaxError, parseFilter } from '../rfc/filter.js';
 import { DnSyntaxError, parseDn } from '../rfc/dn.js';
 
