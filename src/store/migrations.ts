@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { parseDigestSeed, syncDigest } from '../digest.js';
-import { syncedImage } from '../model.js';
 import type { Dialect } from './db.js';
 import { CHANGES_PER_PAGE } from './runs.js';
 import type { Database } from './schema.js';
@@ -130,8 +129,9 @@ export function migrations(dialect: Dialect): MigrationProvider {
         const typed = db as unknown as Kysely<Database>;
         const rows = await typed.selectFrom('users').select(['id', 'full_name', 'email_addresses', 'dn', 'disabled']).where('source', '=', 'directory').execute();
         for (const row of rows) {
-          const image = syncedImage({ fullName: row.full_name, emailAddresses: JSON.parse(row.email_addresses) as string[], dn: row.dn, disabled: row.disabled === 1 });
-          await typed.updateTable('users').set({ synced_image: image }).where('id', '=', row.id).execute();
+          // The packed form of the synced fields of that time (superseded by the sync digest, 0009).
+          const image = JSON.stringify([row.full_name, JSON.parse(row.email_addresses) as string[], row.dn, row.disabled === 1]);
+          await sql`update users set synced_image = ${image} where id = ${row.id}`.execute(db);
         }
       },
     },
@@ -183,7 +183,8 @@ export function migrations(dialect: Dialect): MigrationProvider {
         if (rows[0]?.lz4) await sql`alter table sync_run_change_pages alter column changes set compression lz4`.execute(db);
       },
     },
-    // The seed that keys every sync digest, random per database; digests filled for the existing directory users.
+    // The seed that keys every sync digest, random per database; digests for the existing directory users whose packed
+    // image (0005) said they were as last synced. The digest takes the image's place, so the image column goes.
     '0009_sync_digest': {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('users').addColumn('sync_digest', 'bigint').execute();
@@ -198,7 +199,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .selectFrom('users')
           .select(['id', 'user_name', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled'])
           .where('source', '=', 'directory')
-          .where('synced_image', 'is not', null)
+          .where(sql.ref('synced_image'), 'is not', null)
           .execute();
         await writeSyncDigests(
           typed,
@@ -214,6 +215,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
             }),
           })),
         );
+        await db.schema.alterTable('users').dropColumn('synced_image').execute();
       },
     },
   };

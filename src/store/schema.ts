@@ -18,8 +18,6 @@ export interface UsersTable {
   archive_access: string;
   dn: string | null;
   stable_id: string | null;
-  /** Directory users: the synced fields as syncedImage() packs them; null when unknown (compared field by field). */
-  synced_image: string | null;
   /** Directory users: syncDigest() of the user (src/digest.ts); null when unknown (compared field by field). */
   sync_digest: number | null;
   password_hash: string | null;

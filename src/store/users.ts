@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { parseDigestSeed, type DigestSeed, type StoredDigests } from '../digest.js';
 import type { ArchiveAccess, Privilege } from '../config/schema.js';
-import { syncedImage, userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
+import { userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
 import { isPostgres } from './bulk.js';
 import { compiledOnce } from './compiled.js';
 import type { Database, UsersTable } from './schema.js';
@@ -12,7 +12,7 @@ export interface StoredUser extends User {
   id: number;
 }
 
-type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'synced_image' | 'sync_digest'>;
+type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'sync_digest'>;
 
 /** A stored user as callers see it: without the row id. */
 export function publicUser({ id: _id, ...user }: StoredUser): User {
@@ -70,7 +70,6 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     archive_access: jsonOfList(user.archiveAccess),
     dn: user.dn,
     stable_id: user.stableId,
-    synced_image: user.source === 'directory' ? syncedImage(user) : null,
     sync_digest: user.source === 'directory' ? syncDigest : null,
     password_hash: passwordHash,
     created_at: now,
@@ -86,31 +85,19 @@ export async function listUsers(db: Executor): Promise<StoredUser[]> {
 }
 
 /**
- * Users as the planner needs them, in storage order (sorting 100,000 rows costs). Without `unmatchedIds`, every
- * user: those with packed synced fields (every directory user a sync wrote) as three short values, straight into
- * the planner's shape, the others with their fields. With it (after matchDigests), only the users without a
- * digest and the listed ones: the rest were found unchanged by their digest and need not be loaded at all.
+ * Users as the planner needs them, in storage order (sorting 100,000 rows costs): every user, or (after
+ * matchDigests) only the users without a digest and the listed ones. The rest were found unchanged by their digest
+ * and need not be loaded at all.
  */
 export async function usersForPlanning(db: Executor, unmatchedIds?: readonly number[]): Promise<LocalUser[]> {
-  if (unmatchedIds) {
-    const users = (await planningRows(db).where('sync_digest', 'is', null).execute()).map(localUser);
-    for (let start = 0; start < unmatchedIds.length; start += ID_CHUNK) {
-      const rows = await planningRows(db)
-        .where('id', 'in', unmatchedIds.slice(start, start + ID_CHUNK))
-        .execute();
-      for (const row of rows) users.push(localUser(row));
-    }
-    return users;
+  if (!unmatchedIds) return (await planningRows(db).execute()).map(localUser);
+  const users = (await planningRows(db).where('sync_digest', 'is', null).execute()).map(localUser);
+  for (let start = 0; start < unmatchedIds.length; start += ID_CHUNK) {
+    const rows = await planningRows(db)
+      .where('id', 'in', unmatchedIds.slice(start, start + ID_CHUNK))
+      .execute();
+    for (const row of rows) users.push(localUser(row));
   }
-  const packed = await db
-    .selectFrom('users')
-    .select(['user_name as userName', 'stable_id as stableId', 'synced_image as syncedImage'])
-    .where('synced_image', 'is not', null)
-    .orderBy('id')
-    .execute();
-  // Only directory users carry a packed image (userRow), so the rows need no source (LocalUser).
-  const users: LocalUser[] = packed as Array<LocalUser & { syncedImage: string }>;
-  for (const row of await planningRows(db).where('synced_image', 'is', null).execute()) users.push(localUser(row));
   return users;
 }
 
@@ -118,13 +105,12 @@ export async function usersForPlanning(db: Executor, unmatchedIds?: readonly num
 const ID_CHUNK = 500;
 
 function planningRows(db: Executor) {
-  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'synced_image', 'full_name', 'email_addresses', 'dn', 'disabled']).orderBy('id');
+  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled']).orderBy('id');
 }
 
-type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'synced_image' | 'full_name' | 'email_addresses' | 'dn' | 'disabled'>;
+type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled'>;
 
 function localUser(row: PlanningRow): LocalUser {
-  if (row.synced_image !== null) return { userName: row.user_name, stableId: row.stable_id, syncedImage: row.synced_image };
   return {
     userName: row.user_name,
     source: row.source === 'manual' ? 'manual' : 'directory',
@@ -240,7 +226,7 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
     .updateTable('users')
     .set({
       // The packed copy would be stale: syncs compare this user field by field until one updates it and packs again.
-      ...(syncedFieldChanged ? { synced_image: null, sync_digest: null } : {}),
+      ...(syncedFieldChanged ? { sync_digest: null } : {}),
       ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
       ...(patch.emailAddresses !== undefined ? { email_addresses: JSON.stringify(patch.emailAddresses) } : {}),
       ...(patch.authentication !== undefined ? { authentication: patch.authentication } : {}),

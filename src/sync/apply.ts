@@ -13,6 +13,7 @@ import { type RunChange } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
 import { userRow } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
+import { trace } from '../trace.js';
 
 const BATCH = 1000;
 
@@ -64,7 +65,7 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
     await trx
       .updateTable('users')
-      .set({ ...changeColumns(update.changes), synced_image: update.syncedImage, sync_digest: update.syncDigest, updated_at: now })
+      .set({ ...changeColumns(update.changes), sync_digest: update.syncDigest, updated_at: now })
       .where('user_name_key', '=', currentKey)
       .where('source', '=', 'directory')
       .execute();
@@ -76,6 +77,8 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     rowsOf(plan.created, (user, position) => userRow(user, now, null, plan.createdDigests[position] ?? null)),
     { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
   );
+  trace('users inserted');
   await replaceGroups(trx, snapshot.groups, snapshot.users);
+  trace('groups replaced');
   return { [Symbol.iterator]: () => runChanges(plan) };
 }

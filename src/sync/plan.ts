@@ -7,7 +7,7 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
-import { syncedFieldsOf, syncedImage, syncedImageMatches, userNameKey, type LocalUser, type User } from '../model.js';
+import { userNameKey, type LocalUser, type User } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
 
 export interface FieldChange<T> {
@@ -28,8 +28,6 @@ export interface PlannedUpdate {
   /** The user's name before the update (the key to find it). */
   userName: string;
   changes: UserChanges;
-  /** The synced fields after the update (see syncedImage), stored with the user. */
-  syncedImage: string;
   /** The user's sync digest after the update (src/digest.ts); null when the run computes none. */
   syncDigest: number | null;
 }
@@ -70,8 +68,7 @@ export interface KnownDigests {
 }
 
 function localDnKey(user: LocalUser): string | undefined {
-  const { dn } = syncedFieldsOf(user);
-  return dn ? dnKey(dn) : undefined;
+  return user.dn ? dnKey(user.dn) : undefined;
 }
 
 /**
@@ -157,15 +154,12 @@ function sameList(a: string[], b: string[]): boolean {
 }
 
 function diff(local: LocalUser, entry: DirectoryUser): UserChanges | undefined {
-  // The common case, nothing changed, is told from the packed image without decoding it or serializing the entry.
-  if (local.userName === entry.userName && local.stableId === entry.stableId && local.syncedImage && syncedImageMatches(local.syncedImage, entry)) return undefined;
   const changes: UserChanges = {};
   if (local.userName !== entry.userName) changes.userName = { from: local.userName, to: entry.userName };
-  const stored = syncedFieldsOf(local);
-  if (stored.fullName !== entry.fullName) changes.fullName = { from: stored.fullName, to: entry.fullName };
-  if (!sameList(stored.emailAddresses, entry.emailAddresses)) changes.emailAddresses = { from: stored.emailAddresses, to: entry.emailAddresses };
-  if (stored.dn !== entry.dn) changes.dn = { from: stored.dn, to: entry.dn };
-  if (stored.disabled !== entry.disabled) changes.disabled = { from: stored.disabled, to: entry.disabled };
+  if (local.fullName !== entry.fullName) changes.fullName = { from: local.fullName, to: entry.fullName };
+  if (!sameList(local.emailAddresses, entry.emailAddresses)) changes.emailAddresses = { from: local.emailAddresses, to: entry.emailAddresses };
+  if (local.dn !== entry.dn) changes.dn = { from: local.dn, to: entry.dn };
+  if (local.disabled !== entry.disabled) changes.disabled = { from: local.disabled, to: entry.disabled };
   if (local.stableId !== entry.stableId) changes.stableId = { from: local.stableId, to: entry.stableId };
   return Object.keys(changes).length === 0 ? undefined : changes;
 }
@@ -231,7 +225,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
       const local = index.users[match]!;
       const changes = diff(local, entry);
       if (changes === undefined) plan.unchanged++;
-      else pendingUpdates.push({ local, changes, syncedImage: syncedImage(entry), syncDigest: digest });
+      else pendingUpdates.push({ local, changes, syncDigest: digest });
       continue;
     }
     const key = userNameKey(entry.userName);
@@ -257,7 +251,7 @@ function heldNames(users: readonly DirectoryUser[], unchanged: Uint8Array | unde
   return names;
 }
 
-type PendingUpdate = { local: LocalUser; changes: UserChanges; syncedImage: string; syncDigest: number | null };
+type PendingUpdate = { local: LocalUser; changes: UserChanges; syncDigest: number | null };
 
 function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnapshot, settings: DirectorySettings): void {
   const ambiguous = new Set(snapshot.ambiguousUserNames);
@@ -282,7 +276,7 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
   const freed = new Set(plan.deleted.map((removal) => userNameKey(removal.userName)));
   const renamedAway = new Set(pending.filter((update) => update.changes.userName).map((update) => userNameKey(update.local.userName)));
   const claimed = new Set<string>();
-  for (const { local, changes, syncedImage, syncDigest } of pending) {
+  for (const { local, changes, syncDigest } of pending) {
     if (changes.userName) {
       const target = userNameKey(changes.userName.to);
       const position = index.byName.get(target);
@@ -302,6 +296,6 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
         claimed.add(target);
       }
     }
-    plan.updated.push({ userName: local.userName, changes, syncedImage, syncDigest });
+    plan.updated.push({ userName: local.userName, changes, syncDigest });
   }
 }

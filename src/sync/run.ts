@@ -83,7 +83,9 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       runId = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
-        return recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        const id = await recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        trace('run recorded');
+        return id;
       });
     } catch (error) {
       const failure = isRosterError(error)
