@@ -68,7 +68,7 @@ export function syncDigest(seed: DigestSeed, user: DigestedUser): number {
   return hasher.result();
 }
 
-/** The stored digests of directory users, in storage order, with their row ids. */
+/** The stored digests of directory users with their row ids, in the order the database gave them. */
 export interface StoredDigests {
   ids: Float64Array;
   digests: Float64Array;

@@ -1,5 +1,5 @@
 /**
- * COPY ... FROM STDIN for PostgreSQL through Kysely. Inserting a first sync's 100,000 users took PostgreSQL
+ * COPY ... FROM STDIN (and TO STDOUT) for PostgreSQL through Kysely. Inserting a first sync's 100,000 users took PostgreSQL
  * 2–4 s as INSERTs of JSON batches and 0.7 s as COPY (docs/design-notes.md). Kysely only sends SQL text with
  * parameters, so a COPY statement travels as a query whose single parameter is a CopyRows; the pool handed to
  * Kysely gives out clients that recognize it and stream the rows instead, on the same connection (and so in the
@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
 /** The rows of a COPY, in PostgreSQL's text format, produced chunk by chunk while they are sent. */
 export class CopyRows {
@@ -47,7 +47,18 @@ async function runCopy(client: PoolClient, statement: string, rows: CopyRows): P
   return { command: 'COPY', rowCount: stream.rowCount, rows: [], oid: 0, fields: [] };
 }
 
-/** The pool Kysely gets: the same clients, whose query() also runs COPY statements carrying CopyRows. */
+/** The receiver of a COPY ... TO STDOUT: gets the rows in PostgreSQL's text format, a chunk at a time. */
+export class CopyOut {
+  constructor(readonly onChunk: (chunk: Buffer) => void) {}
+}
+
+async function runCopyOut(client: PoolClient, statement: string, out: CopyOut): Promise<QueryResult> {
+  const stream = client.query(copyTo(statement));
+  for await (const chunk of stream) out.onChunk(chunk as Buffer);
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [], oid: 0, fields: [] };
+}
+
+/** The pool Kysely gets: the same clients, whose query() also runs COPY statements carrying CopyRows or CopyOut. */
 export function copyAwarePool(pool: Pool): { connect(): Promise<PoolClient>; end(): Promise<void> } {
   const wrapped = new WeakMap<PoolClient, PoolClient>();
   const wrap = (client: PoolClient): PoolClient => {
@@ -59,7 +70,9 @@ export function copyAwarePool(pool: Pool): { connect(): Promise<PoolClient>; end
           return (first: unknown, parameters?: unknown[]) =>
             typeof first === 'string' && parameters?.length === 1 && parameters[0] instanceof CopyRows
               ? runCopy(target, first, parameters[0])
-              : (target.query as (...args: unknown[]) => unknown)(first, parameters);
+              : typeof first === 'string' && parameters?.length === 1 && parameters[0] instanceof CopyOut
+                ? runCopyOut(target, first, parameters[0])
+                : (target.query as (...args: unknown[]) => unknown)(first, parameters);
         },
       });
       wrapped.set(client, proxy);

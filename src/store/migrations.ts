@@ -189,7 +189,11 @@ export function migrations(dialect: Dialect): MigrationProvider {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('users').addColumn('sync_digest', 'bigint').execute();
         // A re-sync reads the digests, and the users without one, through these two: a few MB, not the 80 MB table.
-        await db.schema.createIndex('users_sync_digest').on('users').columns(['id', 'sync_digest']).where(sql.ref('sync_digest'), 'is not', null).execute();
+        // SQLite only: PostgreSQL answers the digest query by a scan as fast, and its index-only scans wait for a
+        // vacuum; the index cost a first sync of 100,000 users 120-180 ms of PostgreSQL's time.
+        if (dialect === 'sqlite') {
+          await db.schema.createIndex('users_sync_digest').on('users').columns(['id', 'sync_digest']).where(sql.ref('sync_digest'), 'is not', null).execute();
+        }
         await db.schema.createIndex('users_without_digest').on('users').column('id').where(sql.ref('sync_digest'), 'is', null).execute();
         const typed = db as unknown as Kysely<Database>;
         const seedText = randomBytes(8).toString('hex');

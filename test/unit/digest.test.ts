@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDigestSeed, syncDigest, type DigestedUser } from '../../src/digest.js';
-import { parseDigestList } from '../../src/store/users.js';
+import { DigestListParser } from '../../src/store/users.js';
 import { digestsOf, matchDigests } from '../../src/sync/digest-match.js';
 
 const seed = parseDigestSeed('0123456789abcdef');
@@ -37,12 +37,26 @@ describe('sync digests', () => {
     for (const bad of ['', '0123', '0123456789ABCDEF', '0123456789abcdefg', 'zz23456789abcdef']) assert.throws(() => parseDigestSeed(bad));
   });
 
-  it('are read back from the stored "id,digest;..." list in id order', () => {
-    assert.deepEqual(parseDigestList(''), { ids: new Float64Array(0), digests: new Float64Array(0) });
+  it('are read back from the stored "id<tab>digest" lines as given, however the bytes are split', () => {
+    const parse = (text: string, splitAt: number[] = []) => {
+      const parser = new DigestListParser();
+      const bytes = Buffer.from(text);
+      let from = 0;
+      for (const at of [...splitAt, bytes.length]) {
+        parser.push(bytes.subarray(from, at));
+        from = at;
+      }
+      return parser.finish();
+    };
+    assert.deepEqual(parse(''), { ids: new Float64Array(0), digests: new Float64Array(0) });
     const big = 2 ** 53 - 1;
-    assert.deepEqual(parseDigestList(`1,5;2,${big};10,0`), { ids: Float64Array.from([1, 2, 10]), digests: Float64Array.from([5, big, 0]) });
-    assert.deepEqual(parseDigestList('10,0;1,5;2,7'), { ids: Float64Array.from([1, 2, 10]), digests: Float64Array.from([5, 7, 0]) });
-    assert.throws(() => parseDigestList('1,5;x,3'));
+    const text = `10\t0\n1\t${big}\n2\t7`;
+    const expected = { ids: Float64Array.from([10, 1, 2]), digests: Float64Array.from([0, big, 7]) };
+    for (let at = 0; at <= text.length; at++) assert.deepEqual(parse(text, [at]), expected);
+    assert.deepEqual(parse(`${text}\n`), expected);
+    const many = Array.from({ length: 3000 }, (_, i) => `${i}\t${i * 3}\n`).join('');
+    assert.deepEqual([...parse(many).digests].slice(2997), [8991, 8994, 8997]);
+    for (const bad of ['1\t5\nx\t3', '1\t', '1', '\t5', '1\t5\t6', '1\n']) assert.throws(() => parse(bad), /malformed digest list/, bad);
   });
 });
 
