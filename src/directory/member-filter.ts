@@ -131,15 +131,17 @@ const scratch = Object.create(null) as Record<string, string[] | undefined>;
  */
 export function profileEntry(template: MemberTemplate, entry: { values(name: string): string[] }): MemberProfile {
   if (!template.branches) return { bag: attributeBag(template.spelled, entry) };
-  const lowered = (spelled: string) => {
+  // Condition values (objectClass) repeat on every entry and are interned; member values (a uid) are each an entry's
+  // own, so interning them would only fill the table.
+  const lowered = (spelled: string, intern: boolean) => {
     const values = entry.values(spelled);
-    return values.length > 0 ? values.map(lowerCaseInterned) : undefined;
+    return values.length > 0 ? values.map(intern ? lowerCaseInterned : lowerCase) : undefined;
   };
-  for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = lowered(template.conditionSpelled[index]!);
+  for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = lowered(template.conditionSpelled[index]!, true);
   let profile: string | string[] | undefined;
   for (const branch of template.branches) {
     if (!branch.holds(scratch)) continue;
-    const values = template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled);
+    const values = template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled, false);
     for (const value of values ?? []) {
       if (profile === undefined) profile = value;
       else if (typeof profile === 'string') {
@@ -311,6 +313,8 @@ export class MemberIndex<T extends Target> {
 // Without a prototype, so an attribute called "constructor" finds nothing inherited.
 const EMPTY_BAG: AttributeBag = Object.freeze(Object.create(null) as Record<string, string[]>);
 const interned = new Map<string, string>();
+
+const lowerCase = (value: string): string => value.toLowerCase();
 
 /** objectClass values repeat on every entry: keep one lower-cased copy of each short value. */
 function lowerCaseInterned(value: string): string {

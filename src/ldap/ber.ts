@@ -128,6 +128,51 @@ export class FrameReader {
 
 export type RawAttributes = Record<string, string | Buffer | Array<string | Buffer>>;
 
+/**
+ * Attribute types seen so far, with their lower-cased names. Every entry of a search names the same few attributes
+ * in the same order: reading the name from the bytes each time cost a string, its internalization as a property key
+ * and a lower-casing, for each attribute of each of 100,000 entries. Bounded: a server naming more than this many
+ * types just decodes the rest each time.
+ */
+const KNOWN_TYPES = 64;
+const knownTypeBytes: Buffer[] = [];
+const knownTypes: string[] = [];
+const knownLowerTypes: string[] = [];
+let nextKnownType = 0;
+
+function sameBytes(known: Buffer, buffer: Buffer, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let index = 0; index < known.length; index++) if (known[index] !== buffer[start + index]) return false;
+  return true;
+}
+
+/** The position of the attribute type in `buffer[start, end)` among the known types, learning it if new. */
+function attributeType(buffer: Buffer, start: number, end: number): number {
+  // The type after the last one found comes first: entries list their attributes in one order.
+  if (nextKnownType < knownTypes.length && sameBytes(knownTypeBytes[nextKnownType]!, buffer, start, end)) return nextKnownType++;
+  for (let index = 0; index < knownTypes.length; index++) {
+    if (sameBytes(knownTypeBytes[index]!, buffer, start, end)) {
+      nextKnownType = index + 1;
+      return index;
+    }
+  }
+  const type = buffer.toString('latin1', start, end);
+  // Not an attribute description (RFC 4512 §2.5), and as a property name it would replace the prototype.
+  if (type === '__proto__') throw new LdapProtocolError('attribute type __proto__');
+  if (knownTypes.length === KNOWN_TYPES) {
+    unknownType = type;
+    return -1;
+  }
+  knownTypeBytes.push(Buffer.from(buffer.subarray(start, end)));
+  knownTypes.push(type);
+  knownLowerTypes.push(type.toLowerCase());
+  nextKnownType = knownTypes.length;
+  return knownTypes.length - 1;
+}
+
+/** The type attributeType() decoded but could not keep (it returned -1). */
+let unknownType = '';
+
 interface Cursor {
   at: number;
 }
@@ -158,12 +203,11 @@ export function decodeSearchEntry(frame: Frame, binary: ReadonlySet<string>): { 
   while (cursor.at < attributesEnd) {
     const attributeEnd = enter(buffer, cursor, attributesEnd, TAG_SEQUENCE, 'attribute');
     const typeEnd = enter(buffer, cursor, attributeEnd, TAG_OCTET_STRING, 'attribute type');
-    const type = buffer.toString('latin1', cursor.at, typeEnd);
-    // Not an attribute description (RFC 4512 §2.5), and as a property name it would replace the prototype.
-    if (type === '__proto__') throw new LdapProtocolError('attribute type __proto__');
+    const known = attributeType(buffer, cursor.at, typeEnd);
+    const type = known >= 0 ? knownTypes[known]! : unknownType;
     cursor.at = typeEnd;
     const valuesEnd = enter(buffer, cursor, attributeEnd, TAG_SET, 'attribute value set');
-    const asBuffer = binary.size > 0 && binary.has(type.toLowerCase());
+    const asBuffer = binary.size > 0 && binary.has(known >= 0 ? knownLowerTypes[known]! : type.toLowerCase());
     let first: string | Buffer | undefined;
     let several: Array<string | Buffer> | undefined;
     while (cursor.at < valuesEnd) {

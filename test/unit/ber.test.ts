@@ -72,6 +72,24 @@ describe('decodeSearchEntry', () => {
     assert.equal(decoded.attributes.cn, 'a');
   });
 
+  it('names attributes exactly as sent, however many types and orders the entries use', () => {
+    // More types than the decoder keeps (64), in changing orders and spellings, binary ones among them.
+    const types = Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? `attr${i}` : `Attr${i}`));
+    for (let round = 0; round < 3; round++) {
+      const order = round === 1 ? [...types].reverse() : types;
+      const decoded = decode(entry(1, 'cn=a', ...order.map((type) => attribute(type, `${type}-value`)), attribute('objectGUID', Buffer.from([1, 2]))), ['objectguid', 'attr98']);
+      assert.deepEqual(Object.keys(decoded.attributes), [...order, 'objectGUID']);
+      for (const type of order) {
+        const value = decoded.attributes[type];
+        if (type === 'attr98') assert.deepEqual(value, Buffer.from('attr98-value'));
+        else assert.equal(value, `${type}-value`);
+      }
+      assert.deepEqual(decoded.attributes.objectGUID, Buffer.from([1, 2]));
+    }
+    // A type known from earlier entries is binary or not as each search asks.
+    assert.equal(decode(entry(1, 'cn=a', attribute('attr98', 'x'))).attributes.attr98, 'x');
+  });
+
   it('decodes long values and long-form lengths', () => {
     const long = 'ü'.repeat(40_000);
     assert.equal(decode(entry(1, 'cn=a', attribute('description', long))).attributes.description, long);
