@@ -91,13 +91,20 @@ function branchesOf(tree: FilterNode): Branch[] | undefined {
 /** A filter without {member} as a predicate, its names and values lower-cased once instead of per entry. */
 function compileCondition(node: FilterNode): (bag: AttributeBag) => boolean {
   switch (node.type) {
+    // Loops rather than every()/some(): those would allocate a closure per entry checked.
     case 'and': {
       const children = node.children.map(compileCondition);
-      return (bag) => children.every((child) => child(bag));
+      return (bag) => {
+        for (let index = 0; index < children.length; index++) if (!children[index]!(bag)) return false;
+        return true;
+      };
     }
     case 'or': {
       const children = node.children.map(compileCondition);
-      return (bag) => children.some((child) => child(bag));
+      return (bag) => {
+        for (let index = 0; index < children.length; index++) if (children[index]!(bag)) return true;
+        return false;
+      };
     }
     case 'not': {
       const child = compileCondition(node.child);
@@ -131,25 +138,28 @@ const scratch = Object.create(null) as Record<string, string[] | undefined>;
  */
 export function profileEntry(template: MemberTemplate, entry: { values(name: string): string[] }): MemberProfile {
   if (!template.branches) return { bag: attributeBag(template.spelled, entry) };
-  // Condition values (objectClass) repeat on every entry and are interned; member values (a uid) are each an entry's
-  // own, so interning them would only fill the table.
-  const lowered = (spelled: string, intern: boolean) => {
-    const values = entry.values(spelled);
-    return values.length > 0 ? values.map(intern ? lowerCaseInterned : lowerCase) : undefined;
-  };
-  for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = lowered(template.conditionSpelled[index]!, true);
-  let profile: string | string[] | undefined;
-  for (const branch of template.branches) {
-    if (!branch.holds(scratch)) continue;
-    const values = template.conditionAttributes.includes(branch.attribute) ? scratch[branch.attribute] : lowered(branch.spelled, false);
-    for (const value of values ?? []) {
-      if (profile === undefined) profile = value;
-      else if (typeof profile === 'string') {
-        if (profile !== value) profile = [profile, value];
-      } else if (!profile.includes(value)) profile.push(value);
-    }
+  for (let index = 0; index < template.conditionAttributes.length; index++) {
+    const values = entry.values(template.conditionSpelled[index]!);
+    // Condition values (objectClass) repeat on every entry and are interned.
+    scratch[template.conditionAttributes[index]!] = values.length > 0 ? values.map(lowerCaseInterned) : undefined;
   }
-  for (const name of template.conditionAttributes) scratch[name] = undefined;
+  let profile: string | string[] | undefined;
+  for (let index = 0; index < template.branches.length; index++) {
+    const branch = template.branches[index]!;
+    if (!branch.holds(scratch)) continue;
+    // Member values (a uid) are each an entry's own: lower-cased as they are added, without the intern table.
+    const values = template.conditionAttributes.includes(branch.attribute) ? (scratch[branch.attribute] ?? []) : entry.values(branch.spelled);
+    for (let v = 0; v < values.length; v++) profile = withProfileValue(profile, values[v]!.toLowerCase());
+  }
+  for (let index = 0; index < template.conditionAttributes.length; index++) scratch[template.conditionAttributes[index]!] = undefined;
+  return profile;
+}
+
+/** Adds a value to a profile: one string while there is one value, a list of distinct values beyond. */
+function withProfileValue(profile: string | string[] | undefined, value: string): string | string[] {
+  if (profile === undefined) return value;
+  if (typeof profile === 'string') return profile === value ? profile : [profile, value];
+  if (!profile.includes(value)) profile.push(value);
   return profile;
 }
 
@@ -246,14 +256,7 @@ function addTo<T extends Target>(map: Map<string, Slot<T>>, value: string, targe
   } else map.set(value, [existing, target]);
 }
 
-function pushTargets<T extends Target>(slot: Slot<T> | undefined, into: T[]): void {
-  if (slot === undefined) return;
-  if (!Array.isArray(slot)) {
-    if (!into.includes(slot)) into.push(slot);
-    return;
-  }
-  for (const target of slot) if (!into.includes(target)) into.push(target);
-}
+const NO_TARGETS: readonly never[] = Object.freeze([]);
 
 /** What an index finds: a position or a name, never a list (lists are slots of several). */
 type Target = number | string;
@@ -266,6 +269,7 @@ export class MemberIndex<T extends Target> {
   private readonly byValue = new Map<string, MemberCandidate<T> | Array<MemberCandidate<T>>>();
 
   private readonly found: T[] = [];
+  private readonly one: T[] = [];
 
   constructor(private readonly template: MemberTemplate) {}
 
@@ -294,13 +298,17 @@ export class MemberIndex<T extends Target> {
   /** Everything the template with {member} = `member` matches among the indexed candidates. */
   resolve(member: string): readonly T[] {
     const key = member.toLowerCase();
-    // One list reused for every answer (a member is resolved 100,000 times): the caller reads it before asking again.
+    if (this.template.branches) {
+      // A slot's list holds distinct targets already (addTo); a single target goes out in one list reused for every
+      // answer (a member is resolved 100,000 times): the caller reads it before asking again.
+      const slot = this.byProfileValue.get(key);
+      if (slot === undefined) return NO_TARGETS;
+      if (Array.isArray(slot)) return slot;
+      this.one[0] = slot;
+      return this.one;
+    }
     const targets = this.found;
     targets.length = 0;
-    if (this.template.branches) {
-      pushTargets(this.byProfileValue.get(key), targets);
-      return targets;
-    }
     const slot = this.byValue.get(key);
     for (const candidate of slot === undefined ? [] : Array.isArray(slot) ? slot : [slot]) {
       const profile = candidate.profile as { bag: AttributeBag };
@@ -313,8 +321,6 @@ export class MemberIndex<T extends Target> {
 // Without a prototype, so an attribute called "constructor" finds nothing inherited.
 const EMPTY_BAG: AttributeBag = Object.freeze(Object.create(null) as Record<string, string[]>);
 const interned = new Map<string, string>();
-
-const lowerCase = (value: string): string => value.toLowerCase();
 
 /** objectClass values repeat on every entry: keep one lower-cased copy of each short value. */
 function lowerCaseInterned(value: string): string {

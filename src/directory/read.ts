@@ -106,8 +106,8 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
   );
   const users: ReadUser[] = [];
   for await (const page of searchAll(context, filter, attributes, purpose)) {
-    for (const entry of page) {
-      const user = readUser(context, entry, worth);
+    for (let index = 0; index < page.length; index++) {
+      const user = readUser(context, page[index]!, worth);
       if (user) users.push(user);
     }
     const before = context.statistics.userEntries;
@@ -128,7 +128,8 @@ function readUser(context: ReadContext, entry: LdapEntry, worth: { stableId: str
     return undefined;
   }
   const email = emailAddressesFrom(settings.emailAddresses ? entry.values(settings.emailAddresses) : []);
-  for (const rejected of email.rejected) context.warnings.add('invalid-address', `user '${userName}': "${rejected}" is not a valid e-mail address and was ignored`);
+  if (email.rejected.length > 0)
+    for (const rejected of email.rejected) context.warnings.add('invalid-address', `user '${userName}': "${rejected}" is not a valid e-mail address and was ignored`);
   return {
     dn: entry.dn,
     dnKey: key,

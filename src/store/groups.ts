@@ -6,6 +6,16 @@ import type { Executor } from './users.js';
 
 const FINGERPRINT_KEY = 'groups-fingerprint';
 
+const joinedLists = new WeakMap<readonly string[], string>();
+
+/** A user's group keys joined; the lists shared by every user of one group (resolve.ts) are joined once. */
+function joinedGroupKeys(list: readonly string[]): string {
+  if (!Object.isFrozen(list)) return list.join('\u0000');
+  let joined = joinedLists.get(list);
+  if (joined === undefined) joinedLists.set(list, (joined = list.join('\u0000')));
+  return joined;
+}
+
 /** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */
 export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser[]): string {
   const hash = createHash('sha256');
@@ -15,7 +25,7 @@ export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser
   let chunk = '';
   for (let index = 0; index < users.length; index++) {
     const user = users[index]!;
-    chunk += `${userNameKey(user.userName)}\u0000${user.groupKeys.join('\u0000')}\n`;
+    chunk += userNameKey(user.userName) + '\u0000' + joinedGroupKeys(user.groupKeys) + '\n';
     if (index % 256 === 255) {
       hash.update(chunk);
       chunk = '';

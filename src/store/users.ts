@@ -147,7 +147,10 @@ export async function storedDigests(db: Executor): Promise<StoredDigests> {
     // Separators written as literals: char(9) and char(10) cost SQLite a function call per row (20 ms more).
     const { rows } = await sql<{ list: string | null }>`select group_concat(id || '	' || sync_digest, '
 ') as list from users where sync_digest is not null`.execute(db);
-    parser.push(Buffer.from(rows[0]?.list ?? '', 'latin1'));
+    const list = rows[0]?.list ?? '';
+    // Lines are 15-25 characters: room for all of them at once instead of doublings.
+    parser.reserve(Math.ceil(list.length / 12));
+    parser.push(Buffer.from(list, 'latin1'));
   }
   return parser.finish();
 }
@@ -164,6 +167,13 @@ export class DigestListParser {
   private value = 0;
   private digits = 0;
   private field = 0;
+
+  /** Makes room for `rows` lines in all. */
+  reserve(rows: number): void {
+    if (rows <= this.ids.length) return;
+    this.ids = grown(this.ids, rows);
+    this.digests = grown(this.digests, rows);
+  }
 
   push(bytes: Uint8Array): void {
     // Locals in the loop, fields between chunks: this runs over 2 MB.
@@ -196,12 +206,12 @@ export class DigestListParser {
   finish(): StoredDigests {
     if (this.field === 1 && this.digits > 0) this.push(Uint8Array.of(NEWLINE));
     if (this.digits > 0 || this.field !== 0) throw new Error(`malformed digest list: line ${this.count + 1} is incomplete`);
-    return { ids: this.ids.slice(0, this.count), digests: this.digests.slice(0, this.count) };
+    return { ids: this.ids.subarray(0, this.count), digests: this.digests.subarray(0, this.count) };
   }
 }
 
-function grown(array: Float64Array): Float64Array {
-  const larger = new Float64Array(array.length * 2);
+function grown(array: Float64Array, size = array.length * 2): Float64Array {
+  const larger = new Float64Array(size);
   larger.set(array);
   return larger;
 }

@@ -22,6 +22,17 @@ describe('user attributes', () => {
       const general = emailAddressesFrom([value, '']);
       assert.deepEqual({ ...single }, { ...general }, JSON.stringify(value));
     }
+    // Lists of plain addresses take a fast path too; an empty value sends the same list through the general rules.
+    for (const list of [
+      ['a@x.com', 'b@x.com'],
+      ['a@x.com', 'A@X.com'],
+      ['b@x.com', 'a@x.com', 'B@x.com'],
+      ['a@x.com', ' b@x.com'],
+      ['a@x.com', 'bad'],
+    ]) {
+      assert.deepEqual({ ...emailAddressesFrom(list) }, { ...emailAddressesFrom([...list, '']) }, JSON.stringify(list));
+    }
+    assert.deepEqual(emailAddressesFrom(['a@x.com', 'A@X.com']).addresses, ['a@x.com']);
     assert.deepEqual(emailAddressesFrom(['  alice@example.com ']).addresses, ['alice@example.com']);
     assert.deepEqual(emailAddressesFrom(['not-an-address']).rejected, ['not-an-address']);
   });

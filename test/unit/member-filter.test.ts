@@ -56,6 +56,9 @@ describe('member search filter in memory', () => {
     assert.deepEqual(profileEntry(both, values({ uid: ['Bob'], cn: ['Bobby'] })), ['bob', 'bobby']);
     assert.deepEqual(profileEntry(both, values({ uid: ['Bob', 'BOB'], cn: ['bob'] })), 'bob');
     assert.equal(profileEntry(both, values({ cn: ['Bobby'] })), 'bobby');
+    // A condition that holds when its attribute is absent, on the branch's own attribute: nothing to index.
+    const absent = compileMemberTemplate('(|(&(!(uid=x))(uid={member}))(cn={member}))');
+    assert.equal(profileEntry(absent, values({ cn: ['Carol'] })), 'carol');
   });
 
   it('evaluates other indexable templates in full at lookup', () => {
