@@ -173,53 +173,52 @@ function attributeType(buffer: Buffer, start: number, end: number): number {
 /** The type attributeType() decoded but could not keep (it returned -1). */
 let unknownType = '';
 
-interface Cursor {
-  at: number;
-}
+/** The read position of decodeSearchEntry(), module-level like contentStart: no object per entry decoded. */
+let position = 0;
 
-/** Reads a tagged element's content range at the cursor and moves the cursor past its header. */
-function enter(buffer: Buffer, cursor: Cursor, end: number, tag: number, what: string): number {
-  if (buffer[cursor.at] !== tag) throw new LdapProtocolError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${(buffer[cursor.at] ?? 0).toString(16)}`);
-  const length = readLength(buffer, cursor.at + 1, end);
+/** Reads a tagged element's content range at `position` and moves `position` past its header. */
+function enter(buffer: Buffer, end: number, tag: number, what: string): number {
+  if (buffer[position] !== tag) throw new LdapProtocolError(`${what}: expected tag 0x${tag.toString(16)}, got 0x${(buffer[position] ?? 0).toString(16)}`);
+  const length = readLength(buffer, position + 1, end);
   if (length < 0 || contentStart + length > end) throw new LdapProtocolError(`${what} runs past the end of its message`);
-  cursor.at = contentStart;
+  position = contentStart;
   return contentStart + length;
 }
 
 /**
- * Decodes a SearchResultEntry's content: the DN and the attributes in ldapts' shape (one value as itself, several
+ * Decodes a SearchResultEntry's content and hands `onEntry` the DN and the attributes in ldapts' shape (one value as itself, several
  * as an array, none as []), so LdapEntry reads both alike. Values are UTF-8 strings, except for the attributes in
  * `binary` (lower-cased names), which are copied into Buffers of their own: a view would keep the whole network
  * chunk alive.
  */
-export function decodeSearchEntry(frame: Frame, binary: ReadonlySet<string>): { dn: string; attributes: RawAttributes } {
+export function decodeSearchEntry(frame: Frame, binary: ReadonlySet<string>, onEntry: (dn: string, attributes: RawAttributes) => void): void {
   const { buffer, contentEnd: end } = frame;
-  const cursor = { at: frame.contentStart };
-  const dnEnd = enter(buffer, cursor, end, TAG_OCTET_STRING, 'entry name');
-  const dn = buffer.toString('utf8', cursor.at, dnEnd);
-  cursor.at = dnEnd;
-  const attributesEnd = enter(buffer, cursor, end, TAG_SEQUENCE, 'attribute list');
+  position = frame.contentStart;
+  const dnEnd = enter(buffer, end, TAG_OCTET_STRING, 'entry name');
+  const dn = buffer.toString('utf8', position, dnEnd);
+  position = dnEnd;
+  const attributesEnd = enter(buffer, end, TAG_SEQUENCE, 'attribute list');
   const attributes: RawAttributes = {};
-  while (cursor.at < attributesEnd) {
-    const attributeEnd = enter(buffer, cursor, attributesEnd, TAG_SEQUENCE, 'attribute');
-    const typeEnd = enter(buffer, cursor, attributeEnd, TAG_OCTET_STRING, 'attribute type');
-    const known = attributeType(buffer, cursor.at, typeEnd);
+  while (position < attributesEnd) {
+    const attributeEnd = enter(buffer, attributesEnd, TAG_SEQUENCE, 'attribute');
+    const typeEnd = enter(buffer, attributeEnd, TAG_OCTET_STRING, 'attribute type');
+    const known = attributeType(buffer, position, typeEnd);
     const type = known >= 0 ? knownTypes[known]! : unknownType;
-    cursor.at = typeEnd;
-    const valuesEnd = enter(buffer, cursor, attributeEnd, TAG_SET, 'attribute value set');
+    position = typeEnd;
+    const valuesEnd = enter(buffer, attributeEnd, TAG_SET, 'attribute value set');
     const asBuffer = binary.size > 0 && binary.has(known >= 0 ? knownLowerTypes[known]! : type.toLowerCase());
     let first: string | Buffer | undefined;
     let several: Array<string | Buffer> | undefined;
-    while (cursor.at < valuesEnd) {
-      const valueEnd = enter(buffer, cursor, valuesEnd, TAG_OCTET_STRING, 'attribute value');
-      const value = asBuffer ? Buffer.from(buffer.subarray(cursor.at, valueEnd)) : buffer.toString('utf8', cursor.at, valueEnd);
-      cursor.at = valueEnd;
+    while (position < valuesEnd) {
+      const valueEnd = enter(buffer, valuesEnd, TAG_OCTET_STRING, 'attribute value');
+      const value = asBuffer ? Buffer.from(buffer.subarray(position, valueEnd)) : buffer.toString('utf8', position, valueEnd);
+      position = valueEnd;
       if (first === undefined) first = value;
       else if (several === undefined) several = [first, value];
       else several.push(value);
     }
-    cursor.at = attributeEnd;
+    position = attributeEnd;
     attributes[type] = several ?? first ?? [];
   }
-  return { dn, attributes };
+  onEntry(dn, attributes);
 }

@@ -183,8 +183,7 @@ export class LdapConnection {
     const pending = this.pending.get(frame.messageId);
     if (!pending) return;
     if (frame.operation === OPERATION.searchEntry && pending.search) {
-      const entry = decodeSearchEntry(frame, pending.search.binary);
-      pending.search.onEntry(entry.dn, entry.attributes);
+      decodeSearchEntry(frame, pending.search.binary, pending.search.onEntry);
       return;
     }
     const response = this.parse(frame, pending.request);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameReader, LdapProtocolError, decodeSearchEntry, type Frame } from '../../src/ldap/ber.js';
+import { FrameReader, LdapProtocolError, decodeSearchEntry, type Frame, type RawAttributes } from '../../src/ldap/ber.js';
 
 /** BER by hand, long-form lengths included, so the decoder is checked against the encoding rules, not itself. */
 function length(size: number): number[] {
@@ -53,7 +53,11 @@ describe('FrameReader', () => {
 });
 
 describe('decodeSearchEntry', () => {
-  const decode = (bytes: Buffer, binary: string[] = []) => decodeSearchEntry(framesOf([bytes])[0]!, new Set(binary));
+  const decode = (bytes: Buffer, binary: string[] = []) => {
+    let decoded: { dn: string; attributes: RawAttributes } | undefined;
+    decodeSearchEntry(framesOf([bytes])[0]!, new Set(binary), (dn, attributes) => (decoded = { dn, attributes }));
+    return decoded!;
+  };
 
   it('gives one value as itself, several as a list and none as an empty list', () => {
     const decoded = decode(entry(1, 'uid=jörg,dc=x', attribute('uid', 'jörg'), attribute('mail', 'a@x', 'b@x'), attribute('seeAlso')));
