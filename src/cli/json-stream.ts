@@ -23,7 +23,8 @@ function* pieces(value: unknown, indent: string, pretty: boolean): Generator<str
       yield '[';
       for (let start = 0; start < value.length; start += ARRAY_SLICE) {
         const text = JSON.stringify(value.slice(start, start + ARRAY_SLICE));
-        yield (start === 0 ? '' : ',') + text.slice(1, -1);
+        if (start > 0) yield ',';
+        yield text.slice(1, -1);
       }
       return yield ']';
     }
@@ -55,12 +56,26 @@ function* pieces(value: unknown, indent: string, pretty: boolean): Generator<str
     : JSON.stringify(value);
 }
 
+/** Pieces at least this long are written as they are; shorter ones are gathered first (one write per few bytes costs). */
+const WRITE_ALONE = 4096;
+
 export async function writeJson(value: unknown, out: Writable, options: { pretty: boolean } = { pretty: true }): Promise<void> {
   let buffer = '';
+  const write = async (text: string) => {
+    if (!out.write(text)) await new Promise((resolve) => out.once('drain', resolve));
+  };
   for (const piece of pieces(value, '', options.pretty)) {
+    // A long piece joined to the gathered text would be copied once more when the joined text is flattened for the
+    // write: for a report of 100,000 users, 35 MB more.
+    if (piece.length >= WRITE_ALONE) {
+      if (buffer !== '') await write(buffer);
+      buffer = '';
+      await write(piece);
+      continue;
+    }
     buffer += piece;
     if (buffer.length >= FLUSH_AT) {
-      if (!out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+      await write(buffer);
       buffer = '';
     }
   }

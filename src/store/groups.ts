@@ -36,10 +36,11 @@ export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser
   return hash.digest('hex');
 }
 
+/** A user's group keys are distinct (resolve.ts lists a user once per group), so the rows are too. */
 function* memberships(users: DirectoryUser[]) {
   for (const user of users) {
     const userKey = userNameKey(user.userName);
-    for (const key of new Set(user.groupKeys)) yield { group_dn_key: key, user_name_key: userKey };
+    for (let index = 0; index < user.groupKeys.length; index++) yield { group_dn_key: user.groupKeys[index]!, user_name_key: userKey };
   }
 }
 
