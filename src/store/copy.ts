@@ -21,6 +21,7 @@ const SPECIALS = /[\\\n\r\t]/g;
 /** One value in COPY's text format: \N for null, backslash escapes for the characters the format uses. */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'number') return String(value);
   const text = typeof value === 'string' ? value : String(value);
   return SPECIAL.test(text) ? text.replace(SPECIALS, (character) => ESCAPES[character]!) : text;
 }

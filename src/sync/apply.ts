@@ -47,9 +47,10 @@ function* rowsOf<T, R>(items: T[], row: (item: T, position: number) => R): Gener
 export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<Iterable<RunChange>> {
   const now = new Date().toISOString();
   const deletedKeys = plan.deleted.map((removal) => userNameKey(removal.userName));
+  // Their memberships go with the groups' replacement below: a deleted user was in scope when the stored groups were
+  // read, so the groups fingerprint, which lists every user in scope, differs, and the groups are rewritten.
   for (let start = 0; start < deletedKeys.length; start += BATCH) {
     const batch = deletedKeys.slice(start, start + BATCH);
-    await trx.deleteFrom('group_members').where('user_name_key', 'in', batch).execute();
     await trx.deleteFrom('users').where('user_name_key', 'in', batch).where('source', '=', 'directory').execute();
   }
 

@@ -134,6 +134,21 @@ for (const backend of BACKENDS) {
       assert.equal(await findUser(test.store.db, 'bob'), undefined);
     });
 
+    it('deletes the memberships of a deleted user with the groups it read', async () => {
+      const { directory, test, settings } = await setup(backend, { options: { deleteUsers: true } });
+      const membershipsOf = async (user: string) => (await test.store.db.selectFrom('group_members').select('group_dn_key').where('user_name_key', '=', user).execute()).length;
+      await sync(test, settings);
+      assert.ok((await membershipsOf('bob')) > 0);
+      await removeMemberUid(directory, 'MailStore Users', 'bob');
+      const deleted = await sync(test, settings);
+      assert.deepEqual(
+        deleted.users.deleted.map((removal) => removal.userName),
+        ['bob'],
+      );
+      assert.equal(await membershipsOf('bob'), 0);
+      assert.ok((await membershipsOf('alice')) > 0);
+    });
+
     it('never changes or deletes a manual user, and reports a name collision', async () => {
       const { test, settings } = await setup(backend, { options: { deleteUsers: true } });
       const manual = {
