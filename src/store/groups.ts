@@ -36,25 +36,32 @@ export function groupsFingerprint(groups: DirectoryGroup[], users: DirectoryUser
   return hash.digest('hex');
 }
 
-/** A user's group keys are distinct (resolve.ts lists a user once per group), so the rows are too. */
-function* memberships(users: DirectoryUser[]) {
-  for (const user of users) {
+/** The users each group lists directly, by group key (a user's group keys are distinct: resolve.ts). */
+function membersByGroup(users: DirectoryUser[]): Map<string, string[]> {
+  const members = new Map<string, string[]>();
+  for (let index = 0; index < users.length; index++) {
+    const user = users[index]!;
     const userKey = userNameKey(user.userName);
-    for (let index = 0; index < user.groupKeys.length; index++) yield { group_dn_key: user.groupKeys[index]!, user_name_key: userKey };
+    for (let g = 0; g < user.groupKeys.length; g++) {
+      const list = members.get(user.groupKeys[g]!);
+      if (list) list.push(userKey);
+      else members.set(user.groupKeys[g]!, [userKey]);
+    }
   }
+  return members;
 }
 
 /**
- * Replaces the groups and memberships "as last read", unless the fingerprint says nothing changed. The rows are
- * unique without checking: a group is one directory entry (one DN), and the snapshot's users have distinct names
- * (resolve.ts withholds names shared by several entries), each listing a group once.
+ * Replaces the groups and their members "as last read", unless the fingerprint says nothing changed. A group is one
+ * row with its members' user name keys in a list: a row per membership (100,000 of them) cost a first sync 0.3 s on
+ * PostgreSQL and ~0.15 s on SQLite, for rows nothing looks up one by one.
  */
 export async function replaceGroups(db: Executor, groups: DirectoryGroup[], users: DirectoryUser[]): Promise<boolean> {
   const fingerprint = groupsFingerprint(groups, users);
   const stored = await db.selectFrom('settings').select('value').where('key', '=', FINGERPRINT_KEY).executeTakeFirst();
   if (stored?.value === fingerprint) return false;
-  await db.deleteFrom('group_members').execute();
   await db.deleteFrom('groups').execute();
+  const members = membersByGroup(users);
   await insertMany(
     db,
     'groups',
@@ -66,9 +73,9 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
       selected: group.selected ? 1 : 0,
       direct_users: group.directUsers,
       direct_groups: group.directGroups,
+      members: JSON.stringify(members.get(group.dnKey) ?? []),
     })),
   );
-  await insertMany(db, 'group_members', memberships(users));
   const now = new Date().toISOString();
   await db
     .insertInto('settings')

@@ -229,6 +229,18 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.dropIndex('group_members_user').ifExists().execute();
       },
     },
+    // A group's members as a list in its row instead of a row per membership (store/groups.ts). The stored groups
+    // fingerprint goes with the old rows, so the next sync writes the groups and their members anew.
+    '0011_group_members_in_groups': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('groups')
+          .addColumn('members', 'text', (column) => column.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema.dropTable('group_members').execute();
+        await sql`delete from settings where key = 'groups-fingerprint'`.execute(db);
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -33,11 +33,8 @@ export interface GroupsTable {
   selected: number;
   direct_users: number;
   direct_groups: number;
-}
-
-export interface GroupMembersTable {
-  group_dn_key: string;
-  user_name_key: string;
+  /** The users the group lists directly, as last read: a JSON list of user name keys. */
+  members: string;
 }
 
 export interface SettingsTable {
@@ -98,7 +95,6 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   users: UsersTable;
   groups: GroupsTable;
-  group_members: GroupMembersTable;
   settings: SettingsTable;
   sync_runs: SyncRunsTable;
   sync_run_change_pages: SyncRunChangePagesTable;

@@ -55,15 +55,15 @@ for (const backend of BACKENDS) {
       const { store } = await openTestStore(backend);
       try {
         const awkward = ['a"b', 'c\\d', '{e,f}', 'NULL', '\\N', '', 'Zoë 🎉', "o'neil", ' spaced ', 'tab\there', 'two\nlines', 'cr\r\n', '\\.'];
-        const rows = Array.from({ length: 1234 }, (_, i) => ({ group_dn_key: `cn=g${i % 7}`, user_name_key: `${awkward[i % awkward.length]}#${i}` }));
+        const rows = Array.from({ length: 1234 }, (_, i) => ({ key: `${awkward[i % awkward.length]}#${i}`, value: awkward[(i * 5) % awkward.length]!, updated_at: `t${i % 7}` }));
         let reported = 0;
-        await insertMany(store.db, 'group_members', rows, { afterBatch: (done) => (reported = done) });
+        await insertMany(store.db, 'settings', rows, { afterBatch: (done) => (reported = done) });
         assert.equal(reported, rows.length);
         // A duplicate key fails the insert and so its transaction (a sync's): the new row before it is not kept.
-        await assert.rejects(store.db.transaction().execute((trx) => insertMany(trx, 'group_members', [{ group_dn_key: 'cn=new', user_name_key: 'x' }, rows[0]!])));
-        const stored = await store.db.selectFrom('group_members').select(['group_dn_key', 'user_name_key']).execute();
-        const key = (row: { group_dn_key: string; user_name_key: string }) => `${row.group_dn_key}|${row.user_name_key}`;
-        assert.deepEqual(stored.map(key).sort(), rows.map(key).sort());
+        await assert.rejects(store.db.transaction().execute((trx) => insertMany(trx, 'settings', [{ key: 'new', value: 'x', updated_at: 't' }, rows[0]!])));
+        const stored = await store.db.selectFrom('settings').select(['key', 'value', 'updated_at']).where('key', '!=', 'sync_digest_seed').execute();
+        const line = (row: { key: string; value: string; updated_at: string }) => `${row.key}|${row.value}|${row.updated_at}`;
+        assert.deepEqual(stored.map(line).sort(), rows.map(line).sort());
         await insertMany(store.db, 'users', [
           {
             user_name: 'n',
