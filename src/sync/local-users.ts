@@ -15,12 +15,16 @@ import type { KnownDigests } from './plan.js';
  */
 const MAX_LOADED_BY_ID = 5000;
 
-export async function localUsersForPlan(db: Executor, users: readonly DirectoryUser[]): Promise<{ localUsers: LocalUser[]; digests?: KnownDigests }> {
+export async function localUsersForPlan(
+  db: Executor,
+  users: readonly DirectoryUser[],
+  maxLoadedById = MAX_LOADED_BY_ID,
+): Promise<{ localUsers: LocalUser[]; digests?: KnownDigests }> {
   const seed = await loadDigestSeed(db);
   if (!seed) return { localUsers: await usersForPlanning(db) };
   const of = digestsOf(users, seed);
   const match = matchDigests(of, await storedDigests(db));
-  if (match.unmatchedIds.length > MAX_LOADED_BY_ID) return { localUsers: await usersForPlanning(db), digests: { of } };
+  if (match.unmatchedIds.length > maxLoadedById) return { localUsers: await usersForPlanning(db), digests: { of } };
   return {
     localUsers: await usersForPlanning(db, match.unmatchedIds),
     digests: { of, unchanged: match.unchanged, unchangedCount: match.unchangedCount },

@@ -7,6 +7,9 @@ import { dnKey } from '../../src/rfc/dn.js';
 import { listRuns } from '../../src/store/runs.js';
 import { findUser, insertUser, listUsers, storedDigests, updateUser, usersForPlanning } from '../../src/store/users.js';
 import { runSync, previewSync } from '../../src/sync/run.js';
+import { readDirectory } from '../../src/directory/read.js';
+import { localUsersForPlan } from '../../src/sync/local-users.js';
+import { planSync } from '../../src/sync/plan.js';
 import { GROUPS, OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { openLdapSettings } from '../helpers/settings.js';
 import { adminClient, startDirectory, stopAllDirectories, type TestDirectory } from '../helpers/slapd.js';
@@ -90,6 +93,31 @@ for (const backend of BACKENDS) {
       assert.equal(digests.digests.length, 3);
       assert.equal((await sync(test, settings)).users.unchanged, 3);
       assert.deepEqual(await usersForPlanning(test.store.db, []), []);
+    });
+
+    it('loads only the stored users no entry matched by digest, or all of them past the limit', async () => {
+      const { directory, test, settings } = await setup(backend);
+      await sync(test, settings);
+      const client = await adminClient(directory);
+      await client.modify(`uid=bob,${PEOPLE}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Bobby'] }) }));
+      await client.unbind();
+      const snapshot = await readDirectory(settings);
+      const targeted = await localUsersForPlan(test.store.db, snapshot.users);
+      assert.deepEqual(
+        targeted.localUsers.map((user) => user.userName),
+        ['bob'],
+      );
+      assert.equal(targeted.digests?.unchangedCount, 2);
+      const all = await localUsersForPlan(test.store.db, snapshot.users, 0);
+      assert.deepEqual(all.localUsers.map((user) => user.userName).sort(), ['alice', 'bob', 'carol']);
+      assert.equal(all.digests?.unchanged, undefined);
+      // Both ways, the same plan.
+      const plans = [targeted, all].map((local) => planSync(snapshot, local.localUsers, settings, local.digests));
+      assert.deepEqual(plans[0], plans[1]);
+      assert.deepEqual(
+        plans[0]!.updated.map((update) => update.changes),
+        [{ fullName: { from: 'Bob', to: 'Bobby' } }],
+      );
     });
 
     it('follows a renamed entry (modrdn) and a moved entry (new superior) without creating a second user', async () => {
