@@ -30,5 +30,5 @@ export interface SyncedFields {
   disabled: boolean;
 }
 
-/** A stored user as the planner needs it. */
-export type LocalUser = Pick<User, 'userName' | 'stableId' | 'source'> & SyncedFields;
+/** A stored user as the planner needs it, with its sync digest when it has one (src/digest.ts). */
+export type LocalUser = Pick<User, 'userName' | 'stableId' | 'source'> & SyncedFields & { syncDigest?: number | null };

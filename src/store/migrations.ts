@@ -208,7 +208,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await writeSyncDigests(
           typed,
           rows.map((row) => ({
-            id: row.id,
+            key: row.id,
             digest: syncDigest(seed, {
               userName: row.user_name,
               stableId: row.stable_id,

@@ -105,10 +105,10 @@ export async function usersForPlanning(db: Executor, unmatchedIds?: readonly num
 const ID_CHUNK = 500;
 
 function planningRows(db: Executor) {
-  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled']).orderBy('id');
+  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled', 'sync_digest']).orderBy('id');
 }
 
-type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled'>;
+type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled' | 'sync_digest'>;
 
 function localUser(row: PlanningRow): LocalUser {
   return {
@@ -119,6 +119,7 @@ function localUser(row: PlanningRow): LocalUser {
     emailAddresses: JSON.parse(row.email_addresses) as string[],
     dn: row.dn,
     disabled: row.disabled === 1,
+    syncDigest: row.sync_digest,
   };
 }
 
@@ -216,15 +217,15 @@ function grown(array: Float64Array, size = array.length * 2): Float64Array {
   return larger;
 }
 
-/** Sets the digests of many users, a few hundred per statement. */
-export async function writeSyncDigests(db: Executor, rows: ReadonlyArray<{ id: number; digest: number }>): Promise<void> {
+/** Sets the digests of many users, found by row id or by user name key, a few hundred per statement. */
+export async function writeSyncDigests(db: Executor, rows: ReadonlyArray<{ key: number | string; digest: number }>, by: 'id' | 'user_name_key' = 'id'): Promise<void> {
   for (let start = 0; start < rows.length; start += ID_CHUNK) {
     const chunk = rows.slice(start, start + ID_CHUNK);
     const cases = sql.join(
-      chunk.map((row) => sql`when ${row.id} then cast(${row.digest} as bigint)`),
+      chunk.map((row) => sql`when ${row.key} then cast(${row.digest} as bigint)`),
       sql` `,
     );
-    await sql`update users set sync_digest = case id ${cases} end where id in (${sql.join(chunk.map((row) => row.id))})`.execute(db);
+    await sql`update users set sync_digest = case ${sql.ref(by)} ${cases} end where ${sql.ref(by)} in (${sql.join(chunk.map((row) => row.key))})`.execute(db);
   }
 }
 

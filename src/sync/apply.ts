@@ -11,7 +11,7 @@ import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
-import { userRow } from '../store/users.js';
+import { userRow, writeSyncDigests } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 import { trace } from '../trace.js';
 
@@ -77,6 +77,11 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     'users',
     rowsOf(plan.created, (user, position) => userRow(user, now, null, plan.createdDigests[position] ?? null)),
     { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
+  );
+  await writeSyncDigests(
+    trx,
+    plan.digestRefreshes.map((refresh) => ({ key: userNameKey(refresh.userName), digest: refresh.syncDigest })),
+    'user_name_key',
   );
   trace('users inserted');
   await replaceGroups(trx, snapshot.groups, snapshot.users);

@@ -43,6 +43,11 @@ export interface SyncPlan {
   /** The sync digest of each new user, by position in `created` (null when the run computes none). */
   createdDigests: Array<number | null>;
   updated: PlannedUpdate[];
+  /**
+   * Unchanged users whose stored digest is missing or stale (an administrator's edit, a login that stored a moved
+   * entry's new DN): it is written again, so the next run recognizes them without loading them.
+   */
+  digestRefreshes: Array<{ userName: string; syncDigest: number }>;
   /** Users that left the scope and are deleted (options.deleteUsers on). */
   deleted: PlannedRemoval[];
   /** Users that left the scope and are kept (options.deleteUsers off). */
@@ -202,6 +207,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
   const plan: SyncPlan = {
     created: [],
     createdDigests: [],
+    digestRefreshes: [],
     updated: [],
     deleted: [],
     outOfScope: [],
@@ -224,8 +230,10 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
       index.matched[match] = 1;
       const local = index.users[match]!;
       const changes = diff(local, entry);
-      if (changes === undefined) plan.unchanged++;
-      else pendingUpdates.push({ local, changes, syncDigest: digest });
+      if (changes === undefined) {
+        plan.unchanged++;
+        if (digest !== null && local.syncDigest !== digest) plan.digestRefreshes.push({ userName: local.userName, syncDigest: digest });
+      } else pendingUpdates.push({ local, changes, syncDigest: digest });
       continue;
     }
     const key = userNameKey(entry.userName);
@@ -276,7 +284,9 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
   const freed = new Set(plan.deleted.map((removal) => userNameKey(removal.userName)));
   const renamedAway = new Set(pending.filter((update) => update.changes.userName).map((update) => userNameKey(update.local.userName)));
   const claimed = new Set<string>();
-  for (const { local, changes, syncDigest } of pending) {
+  for (const pendingUpdate of pending) {
+    const { local, changes } = pendingUpdate;
+    let syncDigest = pendingUpdate.syncDigest;
     if (changes.userName) {
       const target = userNameKey(changes.userName.to);
       const position = index.byName.get(target);
@@ -288,6 +298,8 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
       if (occupied || claimed.has(target)) {
         plan.warnings.push(`user '${local.userName}' was renamed to '${changes.userName.to}' in the directory, but that name is taken by another user; the rename was skipped`);
         delete changes.userName;
+        // The entry's digest has the new name, which the user will not have: stored, it would describe neither.
+        syncDigest = null;
         if (Object.keys(changes).length === 0) {
           plan.unchanged++;
           continue;

@@ -101,5 +101,5 @@ export async function runSync(store: Store, settings: DirectorySettings, options
 }
 
 function emptyPlan(): SyncPlan {
-  return { created: [], createdDigests: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
+  return { created: [], createdDigests: [], digestRefreshes: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
 }

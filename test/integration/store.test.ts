@@ -195,9 +195,17 @@ describe('store upgrades', () => {
         run!.changes,
         old.map((row) => ({ userName: row.user_name, action: 'created', detail: JSON.parse(row.detail) as unknown })),
       );
-      assert.deepEqual(await usersForPlanning(store.db), [
-        { userName: 'bob', source: 'directory', stableId: 'entryUUID:b', fullName: 'Bob', emailAddresses: ['bob@x.com'], dn: 'uid=bob,dc=x', disabled: false },
-      ]);
+      const [bob] = await usersForPlanning(store.db);
+      const { syncDigest: _digest, ...bobFields } = bob!;
+      assert.deepEqual(bobFields, {
+        userName: 'bob',
+        source: 'directory',
+        stableId: 'entryUUID:b',
+        fullName: 'Bob',
+        emailAddresses: ['bob@x.com'],
+        dn: 'uid=bob,dc=x',
+        disabled: false,
+      });
       // Migration 0009: a seed, and the digest of the existing directory user (0005 had packed its fields) in place of the
       // packed image: the field-by-field comparison is skipped for it.
       const seed = await loadDigestSeed(store.db);

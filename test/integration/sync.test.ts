@@ -95,6 +95,19 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await usersForPlanning(test.store.db, []), []);
     });
 
+    it('writes the digest again for a user whose synced field was set to what the directory says', async () => {
+      const { test, settings } = await setup(backend);
+      await sync(test, settings);
+      // As a login does when it finds an entry moved: the stored DN changes, the digest is dropped.
+      await updateUser(test.store.db, 'bob', { dn: `uid=bob,${PEOPLE}` });
+      assert.equal((await storedDigests(test.store.db)).digests.length, 2);
+      const before = await test.store.db.selectFrom('users').select(['user_name', 'updated_at']).orderBy('user_name').execute();
+      const report = await sync(test, settings);
+      assert.deepEqual([report.users.updated.length, report.users.unchanged], [0, 3]);
+      assert.equal((await storedDigests(test.store.db)).digests.length, 3);
+      assert.deepEqual(await test.store.db.selectFrom('users').select(['user_name', 'updated_at']).orderBy('user_name').execute(), before);
+    });
+
     it('loads only the stored users no entry matched by digest, or all of them past the limit', async () => {
       const { directory, test, settings } = await setup(backend);
       await sync(test, settings);

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
 import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
-import type { User } from '../../src/model.js';
+import type { LocalUser, User } from '../../src/model.js';
 import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
-import { parseDigestSeed } from '../../src/digest.js';
+import { parseDigestSeed, syncDigest } from '../../src/digest.js';
 import { digestsOf, matchDigests } from '../../src/sync/digest-match.js';
 import { planSync } from '../../src/sync/plan.js';
 import { isRosterError } from '../../src/errors.js';
@@ -142,7 +142,11 @@ describe('planning a synchronization', () => {
   it('plans the same with users found unchanged by digest left unloaded as with every user loaded', () => {
     const seed = parseDigestSeed('00000000ffffffff');
     const names = Array.from({ length: 30 }, (_, i) => `u${i}`);
-    const stored = [...names.map((name) => local(name)), local('m', 'm', 'uid=m,dc=x', { source: 'manual', userName: 'manual1' })];
+    // Stored as a sync leaves them: each directory user with its digest.
+    const stored: LocalUser[] = [
+      ...names.map((name) => ({ ...local(name), syncDigest: syncDigest(seed, local(name)) })),
+      local('m', 'm', 'uid=m,dc=x', { source: 'manual', userName: 'manual1' }),
+    ];
     const entries = names
       .filter((name) => name !== 'u3')
       .map((name) => {
@@ -186,6 +190,25 @@ describe('planning a synchronization', () => {
     // Every user written gets the digest of its entry.
     assert.deepEqual(full.createdDigests, [of[entries.length - 1]]);
     assert.equal(full.updated[0]!.syncDigest, of[entries.findIndex((user) => user.userName === 'u4')]);
+  });
+
+  it('writes the digest again for an unchanged user whose digest is missing or stale, never for a skipped rename', () => {
+    const seed = parseDigestSeed('00000000ffffffff');
+    const alice = entry('alice');
+    const edited = { ...local('alice'), syncDigest: null };
+    const plan = planSync(snapshot([alice]), [edited], settings, { of: digestsOf([alice], seed) });
+    assert.equal(plan.unchanged, 1);
+    assert.deepEqual(plan.digestRefreshes, [{ userName: 'alice', syncDigest: syncDigest(seed, alice) }]);
+    const current = { ...local('alice'), syncDigest: syncDigest(seed, alice) };
+    assert.deepEqual(planSync(snapshot([alice]), [current], settings, { of: digestsOf([alice], seed) }).digestRefreshes, []);
+    // Renamed onto a taken name, with other changes: those are made, the name is not, so no digest is stored.
+    const renamed = { ...entry('b', 'a-id'), emailAddresses: ['new@x.com'] };
+    const skipped = planSync(snapshot([renamed, entry('b', 'b-id', 'uid=b2,dc=x')]), [local('a', 'a-id'), local('b', 'b-id', 'uid=b2,dc=x')], settings, {
+      of: digestsOf([renamed, entry('b', 'b-id', 'uid=b2,dc=x')], seed),
+    });
+    const update = skipped.updated.find((candidate) => candidate.userName === 'a');
+    assert.deepEqual(Object.keys(update?.changes ?? {}), ['fullName', 'emailAddresses', 'dn']);
+    assert.equal(update?.syncDigest, null);
   });
 
   it('keeps a user whose name several entries now share', () => {
