@@ -1,8 +1,8 @@
 /**
  * Sync digests: a number per directory user that stands for everything a sync compares (stable id, user name and
  * the synced fields). Stored with each user, they let a re-sync recognize its unchanged users by loading one number
- * each, instead of their names, ids and packed fields: on 100,000 users that load and the garbage it made were a
- * fifth of a no-change re-sync.
+ * each instead of their names, stable ids and synced fields: on 100,000 users that load and the garbage it made were
+ * a fifth of a no-change re-sync.
  *
  * The hash is keyed with a random seed kept in the database (migration 0009) and never shown, so nobody who can
  * edit their own directory entry can craft a change that keeps the old digest and goes unnoticed. 53 bits: an
@@ -22,14 +22,8 @@ export function parseDigestSeed(text: string): DigestSeed {
 
 /** Two 32-bit multiply-xor lanes (the construction of cyrb53), each started from half of the seed. */
 class Hasher {
-  private h1: number;
-  private h2: number;
-
-  constructor(seed: DigestSeed) {
-    this.h1 = 0;
-    this.h2 = 0;
-    this.start(seed);
-  }
+  private h1 = 0;
+  private h2 = 0;
 
   start(seed: DigestSeed): void {
     this.h1 = 0xdeadbeef ^ seed[0];
@@ -61,7 +55,7 @@ class Hasher {
 const NULL_MARK = -1;
 
 /** One hasher, started afresh for each digest: 100,000 of them per sync would otherwise be as many objects. */
-const hasher = new Hasher([0, 0]);
+const hasher = new Hasher();
 
 export function syncDigest(seed: DigestSeed, user: DigestedUser): number {
   hasher.start(seed);
