@@ -244,16 +244,16 @@ function matchesSubstring(value: string, node: Extract<FilterNode, { type: 'subs
   return node.final === undefined || (value.length - bind(node.final).length >= position && value.endsWith(bind(node.final)));
 }
 
-/** One target for most values (a uid names one entry), else a list. */
-type Slot<T> = T | T[];
+/** One item for most values (a uid names one entry), else a list; items are never lists themselves. */
+type Slot<V> = V | V[];
 
-function addTo<T extends Target>(map: Map<string, Slot<T>>, value: string, target: T): void {
+function addTo<V>(map: Map<string, Slot<V>>, value: string, item: V): void {
   const existing = map.get(value);
-  if (existing === undefined) map.set(value, target);
-  else if (existing === target) return;
+  if (existing === undefined) map.set(value, item);
+  else if (existing === item) return;
   else if (Array.isArray(existing)) {
-    if (!existing.includes(target)) existing.push(target);
-  } else map.set(value, [existing, target]);
+    if (!existing.includes(item)) existing.push(item);
+  } else map.set(value, [existing, item]);
 }
 
 const NO_TARGETS: readonly never[] = Object.freeze([]);
@@ -266,7 +266,7 @@ export class MemberIndex<T extends Target> {
   /** With branches: targets by the values of their profiles (see MemberProfile); a hit is a match. */
   private readonly byProfileValue = new Map<string, Slot<T>>();
   /** For templates without branches: candidates by any indexed attribute's value, checked in full at lookup. */
-  private readonly byValue = new Map<string, MemberCandidate<T> | Array<MemberCandidate<T>>>();
+  private readonly byValue = new Map<string, Slot<MemberCandidate<T>>>();
 
   private readonly found: T[] = [];
   private readonly one: T[] = [];
@@ -284,13 +284,7 @@ export class MemberIndex<T extends Target> {
     else {
       const candidate = { target, profile };
       for (const attribute of this.template.indexedAttributes) {
-        for (const value of (profile as { bag: AttributeBag }).bag[attribute] ?? []) {
-          const existing = this.byValue.get(value);
-          if (existing === undefined) this.byValue.set(value, candidate);
-          else if (Array.isArray(existing)) {
-            if (!existing.includes(candidate)) existing.push(candidate);
-          } else if (existing !== candidate) this.byValue.set(value, [existing, candidate]);
-        }
+        for (const value of (profile as { bag: AttributeBag }).bag[attribute] ?? []) addTo(this.byValue, value, candidate);
       }
     }
   }

@@ -273,7 +273,7 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
   await db
     .updateTable('users')
     .set({
-      // The packed copy would be stale: syncs compare this user field by field until one updates it and packs again.
+      // The digest would be stale: syncs compare this user field by field until one finds it unchanged or updates it.
       ...(syncedFieldChanged ? { sync_digest: null } : {}),
       ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
       ...(patch.emailAddresses !== undefined ? { email_addresses: JSON.stringify(patch.emailAddresses) } : {}),

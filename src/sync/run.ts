@@ -40,10 +40,17 @@ function incompleteRead(error: unknown): RosterError {
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
   const snapshot = await readDirectory(settings, { onProgress });
   collectGarbage();
-  if (!store) return buildReport(snapshot, planSync(snapshot, [], settings), false);
-  const local = await localUsersForPlan(store.db, snapshot.users);
-  const plan = planSync(snapshot, local.localUsers, settings, local.digests);
+  const plan = store ? await planAgainstStoredUsers(store, snapshot, settings) : planSync(snapshot, [], settings);
   return buildReport(snapshot, plan, false);
+}
+
+/** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */
+async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings): Promise<SyncPlan> {
+  const local = await localUsersForPlan(store.db, snapshot.users);
+  trace('stored users loaded');
+  const plan = planSync(snapshot, local.localUsers, settings, local.digests);
+  trace('planned');
+  return plan;
 }
 
 export async function runSync(store: Store, settings: DirectorySettings, options: SyncOptions): Promise<SyncReport> {
@@ -70,10 +77,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     collectGarbage();
-    const local = await localUsersForPlan(store.db, snapshot.users);
-    trace('stored users loaded');
-    const plan = planSync(snapshot, local.localUsers, settings, local.digests);
-    trace('planned');
+    const plan = await planAgainstStoredUsers(store, snapshot, settings);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {
