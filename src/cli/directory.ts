@@ -78,13 +78,15 @@ export function registerDirectoryCommands(program: Command): void {
     .description('"Synchronize now" with the stored settings: commit the changes in one transaction')
     .option('--json', 'print the report as one JSON document')
     .option('--allow-mass-delete', 'pass the deletion threshold (options.maxDeletions) for this run only')
-    .action(async (options: { json?: boolean; allowMassDelete?: boolean }, command: Command) => {
+    .option('--full', 'read the whole directory even where an incremental run could continue')
+    .action(async (options: { json?: boolean; allowMassDelete?: boolean; full?: boolean }, command: Command) => {
       const progress = progressReporter();
       const failpoint = process.env.ROSTER_FAILPOINT;
       const report = await withStore(command, async (store) =>
         runSync(store, await storedSettings(store), {
           trigger: 'cli',
           allowMassDelete: options.allowMassDelete,
+          full: options.full === true,
           onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
           afterBatch: (done, total) => {
             progress(`creating users: ${done}/${total}`);

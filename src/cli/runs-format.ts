@@ -5,7 +5,8 @@ export function formatRuns(runs: RunRecord[]): string {
   const lines = runs.map((run) => {
     const counts = `${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted, ${run.counts.unchanged} unchanged`;
     const outcome = run.error ? `${run.status}: ${run.error.code}` : run.status;
-    return `#${run.id}  ${run.startedAt}  ${run.trigger.padEnd(10)}  ${outcome.padEnd(28)}  ${counts}  (${run.durationMs} ms)`;
+    const mode = run.modeReason ? `${run.mode} (${run.modeReason})` : run.mode;
+    return `#${run.id}  ${run.startedAt}  ${run.trigger.padEnd(10)}  ${outcome.padEnd(28)}  ${mode.padEnd(22)}  ${counts}  (${run.durationMs} ms)`;
   });
   return lines.join('\n') + '\n';
 }

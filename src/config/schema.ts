@@ -78,6 +78,21 @@ const maxDeletions = z.union([
     .regex(/^\d+(?:\.\d+)?%$/, 'must be a number of users or a percentage such as "10%"'),
 ]);
 
+/** Units of the durations settings accept: m(inutes), h(ours), d(ays). */
+const DURATION_UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as "24h", "7d" or "90m", in milliseconds; undefined when the text is not one. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+)\s*([mhd])$/.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
+
+const duration = z
+  .string()
+  .trim()
+  .refine((value) => (parseDuration(value) ?? 0) > 0, 'must be a positive duration such as "24h", "7d" or "90m"');
+
 export const connectionSchema = z.object({
   server: serverList.describe('DNS name or IP address of the LDAP server; host:port or [IPv6]:port; several separated by spaces are tried in order (failover).'),
   protocol: z.enum(['ldap', 'ldap-tls', 'ldap-ssl']).default('ldap').describe('ldap: unencrypted on port 389; ldap-tls: StartTLS on port 389; ldap-ssl: TLS on port 636.'),
@@ -132,6 +147,15 @@ export const optionsSchema = z.object({
   maxDeletions: maxDeletions
     .optional()
     .describe('Refuse a run that would delete more users than this (a number or a percentage of the directory users). Default: more than 10% and more than 10 users.'),
+  incremental: z
+    .boolean()
+    .optional()
+    .describe("Use the server's change tracking (RFC 4533 content synchronization, AD DirSync) when it has one; false: every run reads the whole directory. Default: true."),
+  fullSyncEvery: duration
+    .optional()
+    .describe(
+      'A run at least this long after the last full run reads the whole directory again, as a safety net for changes the tracking missed ("24h", "7d", "90m"). Default: 24h.',
+    ),
 });
 
 export const defaultPrivilegesSchema = z.object({
@@ -193,6 +217,11 @@ export const directorySettingsSchema = z
   .strict();
 
 export type DirectorySettings = z.infer<typeof directorySettingsSchema>;
+
+/** options.incremental and options.fullSyncEvery with their defaults applied (optional keys keep older literals valid). */
+export function changeTrackingOptions(settings: DirectorySettings): { readonly incremental: boolean; readonly fullSyncEveryMs: number } {
+  return { incremental: settings.options.incremental ?? true, fullSyncEveryMs: parseDuration(settings.options.fullSyncEvery ?? '24h')! };
+}
 export type ConnectionSettings = DirectorySettings['connection'];
 export type UserSettings = DirectorySettings['users'];
 export type GroupSettings = DirectorySettings['groups'];

@@ -241,6 +241,17 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await sql`delete from settings where key = 'groups-fingerprint'`.execute(db);
       },
     },
+    // How a run read the directory (DESIGN §5): "full" or "incremental" (and "single" for one user), and for a full
+    // run why it was one. Shared with the admin-scale branch under the same name, so the two merge into one.
+    '0016_run_mode': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_runs')
+          .addColumn('mode', 'text', (column) => column.notNull().defaultTo('full'))
+          .execute();
+        await db.schema.alterTable('sync_runs').addColumn('mode_reason', 'text').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -5,6 +5,13 @@ import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
 
+/** How a run read the directory (DESIGN §5). "single" is a one-user run. */
+export type RunMode = 'full' | 'incremental' | 'single';
+
+/** Why a full run was full (issue 14): the tracking had nothing to continue from, could not be used, or was bypassed. */
+export const FULL_RUN_REASONS = ['first-run', 'settings-changed', 'cookie-refused', 'server-cannot', 'forced', 'periodic', 'disabled', 'preview'] as const;
+export type FullRunReason = (typeof FULL_RUN_REASONS)[number];
+
 export interface RunCounts {
   created: number;
   updated: number;
@@ -24,6 +31,9 @@ export interface RunRecord {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
+  mode: RunMode;
+  /** Why a full run was full; null for other modes and for runs recorded before migration 0016. */
+  modeReason: FullRunReason | null;
 }
 
 export interface RunChange {
@@ -41,6 +51,9 @@ export interface NewRun {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
+  /** Default "full" (runs recorded by code that predates the modes). */
+  mode?: RunMode;
+  modeReason?: FullRunReason;
 }
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
@@ -80,6 +93,8 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
       duration_ms: Math.round(run.durationMs),
       counts: JSON.stringify(run.counts),
       warnings: JSON.stringify(run.warnings),
+      mode: run.mode ?? 'full',
+      mode_reason: run.modeReason ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -102,6 +117,8 @@ function toRun(row: RunRow): RunRecord {
     durationMs: Number(row.duration_ms),
     counts: { ...EMPTY_COUNTS, ...(JSON.parse(row.counts) as Partial<RunCounts>) },
     warnings: JSON.parse(row.warnings) as string[],
+    mode: row.mode as RunMode,
+    modeReason: (row.mode_reason as FullRunReason | null) ?? null,
   };
 }
 

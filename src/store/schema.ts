@@ -55,6 +55,10 @@ export interface SyncRunsTable {
   duration_ms: number;
   counts: string;
   warnings: string;
+  /** "full", "incremental" or "single" (migration 0016). */
+  mode: Generated<string>;
+  /** Why a full run was full (RunModeReason); null for the other modes. */
+  mode_reason: string | null;
 }
 
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */

@@ -1,11 +1,16 @@
 /** The JSON document of DESIGN §4 for "Test settings" and "Synchronize now", and its human rendering. */
 import type { DirectorySnapshot } from '../directory/snapshot.js';
 import type { User } from '../model.js';
+import type { FullRunReason, RunMode } from '../store/runs.js';
+import { FULL_RUN_REASON_TEXT, type RunModeDecision } from './mode.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 
 export interface SyncReport {
   committed: boolean;
   runId?: number;
+  /** "incremental": only the changes were read; "full": the whole directory, for `modeReason`. */
+  mode: RunMode;
+  modeReason?: FullRunReason;
   users: {
     /** The users as they will be created (DESIGN §4's fields, plus source, privileges and the rest of User). */
     created: User[];
@@ -19,10 +24,12 @@ export interface SyncReport {
   directory: { server: string; baseDn: string; userEntries: number; groupEntries: number; pages: number; readMs: number };
 }
 
-export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committed: boolean, runId?: number): SyncReport {
+export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committed: boolean, mode: RunModeDecision, runId?: number): SyncReport {
   return {
     committed,
     ...(runId !== undefined ? { runId } : {}),
+    mode: mode.mode,
+    ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
     users: {
       created: plan.created,
       updated: plan.updated.map(({ userName, changes }) => ({ userName, changes })),
@@ -73,6 +80,7 @@ export function formatReport(report: SyncReport, limit = 200): string {
   const { users } = report;
   const lines = [
     `${report.committed ? 'Synchronized (committed)' : 'Test settings (nothing committed)'}: ${report.directory.server}, base ${report.directory.baseDn}`,
+    report.mode === 'full' && report.modeReason ? `Full run: ${FULL_RUN_REASON_TEXT[report.modeReason]}.` : `Incremental run: only the changes were read.`,
     `Read ${report.directory.userEntries} user entries and ${report.directory.groupEntries} group entries in ${report.directory.pages} pages (${report.directory.readMs} ms).`,
     `Users: ${users.created.length} created, ${users.updated.length} updated, ${users.deleted.length} deleted, ${users.outOfScope.length} out of scope (kept), ${users.unchanged} unchanged.`,
   ];

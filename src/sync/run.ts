@@ -14,6 +14,7 @@ import { applyPlan, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
 import { planSync, type SyncPlan } from './plan.js';
+import { decideRunMode, type RunModeDecision } from './mode.js';
 import { buildReport, type SyncReport } from './report.js';
 import { trace } from '../trace.js';
 
@@ -21,7 +22,11 @@ export interface SyncOptions extends GuardOptions, ApplyHooks {
   /** Who or what started the run: "cli", "api:admin", "schedule". */
   trigger: string;
   onProgress?: (progress: ReadProgress) => void;
+  /** Read the whole directory even where an incremental run could continue (`--full`, `?full=true`). */
+  full?: boolean;
 }
+
+const PREVIEW: RunModeDecision = { mode: 'full', reason: 'preview' };
 
 function countsOf(plan: SyncPlan): RunCounts {
   return { created: plan.created.length, updated: plan.updated.length, deleted: plan.deleted.length, outOfScope: plan.outOfScope.length, unchanged: plan.unchanged };
@@ -41,7 +46,7 @@ export async function previewSync(store: Store | undefined, settings: DirectoryS
   const snapshot = await readDirectory(settings, { onProgress });
   collectGarbage();
   const plan = store ? await planAgainstStoredUsers(store, snapshot, settings) : planSync(snapshot, [], settings);
-  return buildReport(snapshot, plan, false);
+  return buildReport(snapshot, plan, false, PREVIEW);
 }
 
 /** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */
@@ -56,7 +61,17 @@ async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot,
 export async function runSync(store: Store, settings: DirectorySettings, options: SyncOptions): Promise<SyncReport> {
   const lock = await store.acquireSyncLock();
   const started = new Date();
-  const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings) };
+  const fingerprint = settingsFingerprint(settings);
+  // No change-tracking reader is wired into runs yet (issue 14): every server counts as one Roster cannot follow,
+  // and no tracking state is kept, so the decision is "forced", "disabled" or "server-cannot".
+  const mode = decideRunMode({ settings, settingsFingerprint: fingerprint, forcedFull: options.full === true, serverCanTrackChanges: false, state: undefined, now: started });
+  const base = {
+    startedAt: started.toISOString(),
+    trigger: options.trigger,
+    settingsFingerprint: fingerprint,
+    mode: mode.mode,
+    ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
+  };
   const elapsed = () => Date.now() - started.getTime();
   const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
     await recordRun(store.db, {
@@ -98,7 +113,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(failure, 'failed', plan);
     }
     trace('committed');
-    return buildReport(snapshot, plan, true, runId);
+    return buildReport(snapshot, plan, true, mode, runId);
   } finally {
     await lock.release();
   }

@@ -226,7 +226,9 @@ export function runsPage(runs: RunRecord[]): Html {
 
 export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
   return html`<h1>Run #${run.id} (${run.status})</h1>
-    <p class="muted">Started ${run.startedAt} by ${run.trigger}; ${run.durationMs} ms; settings ${run.settingsFingerprint}.</p>
+    <p class="muted">
+      Started ${run.startedAt} by ${run.trigger}; ${run.mode} run${run.modeReason ? ` (${run.modeReason})` : ''}; ${run.durationMs} ms; settings ${run.settingsFingerprint}.
+    </p>
     ${run.error ? html`<p class="problem">${run.error.code}: ${run.error.message}</p>` : ''}
     ${
       run.warnings.length

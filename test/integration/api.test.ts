@@ -209,8 +209,15 @@ describe('API: directory', () => {
     const sync = await t.server.inject({ method: 'POST', url: '/api/directory/sync', headers: admin() });
     assert.equal(sync.statusCode, 200, sync.body);
     assert.equal(sync.json().committed, true);
+    assert.equal(sync.json().mode, 'full');
+    const forced = await t.server.inject({ method: 'POST', url: '/api/directory/sync?full=true', headers: admin() });
+    assert.equal(forced.statusCode, 200, forced.body);
+    assert.deepEqual([forced.json().mode, forced.json().modeReason], ['full', 'forced']);
+    assert.equal((await t.server.inject({ method: 'POST', url: '/api/directory/sync?full=maybe', headers: admin() })).statusCode, 400);
+    assert.deepEqual([posted.json().mode, posted.json().modeReason], ['full', 'preview']);
     const runs = await t.server.inject({ url: '/api/directory/runs', headers: admin() });
-    const runId = runs.json()[0].id;
+    assert.deepEqual([runs.json()[0].mode, runs.json()[0].modeReason], ['full', 'forced']);
+    const runId = runs.json()[1].id;
     const run = await t.server.inject({ url: `/api/directory/runs/${runId}`, headers: admin() });
     assert.ok(run.json().changes.some((change: { userName: string; action: string }) => change.userName === 'alice' && change.action === 'created'));
     assert.equal((await t.server.inject({ url: '/api/directory/runs/99999', headers: admin() })).statusCode, 404);

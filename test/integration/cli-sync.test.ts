@@ -43,16 +43,33 @@ describe('roster directory set / show / sync / runs and users', () => {
     const synced = await runCli([...data, 'directory', 'sync', '--json']);
     assert.equal(synced.code, 0, synced.stderr);
     assert.equal(JSON.parse(synced.stdout).committed, true);
+    // No change-tracking reader is wired into runs yet: every run is full, and says why.
+    assert.deepEqual([JSON.parse(synced.stdout).mode, JSON.parse(synced.stdout).modeReason], ['full', 'server-cannot']);
+    const forced = await runCli([...data, 'directory', 'sync', '--full', '--json']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.deepEqual([JSON.parse(forced.stdout).mode, JSON.parse(forced.stdout).modeReason], ['full', 'forced']);
+    const text = await runCli([...data, 'directory', 'sync', '--full']);
+    assert.match(text.stdout, /Full run: a full run was asked for\./);
     const users = JSON.parse((await runCli([...data, 'users', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
     assert.deepEqual(
       users.map((user) => user.userName),
       ['alice', 'bob', 'carol'],
     );
     for (const key of ['userName', 'fullName', 'emailAddresses', 'source', 'authentication', 'disabled', 'privileges', 'archiveAccess']) assert.ok(key in users[0]!, key);
-    const runs = JSON.parse((await runCli([...data, 'directory', 'runs', '--json'])).stdout) as Array<{ id: number; status: string; counts: { created: number } }>;
-    assert.equal(runs[0]!.status, 'committed');
-    assert.equal(runs[0]!.counts.created, 3);
-    const run = JSON.parse((await runCli([...data, 'directory', 'runs', String(runs[0]!.id), '--json'])).stdout) as { changes: Array<{ userName: string; action: string }> };
+    const runs = JSON.parse((await runCli([...data, 'directory', 'runs', '--json'])).stdout) as Array<{
+      id: number;
+      status: string;
+      counts: { created: number };
+      mode: string;
+      modeReason: string;
+    }>;
+    assert.deepEqual(
+      runs.map((run) => `${run.status} ${run.mode} ${run.modeReason}`),
+      ['committed full forced', 'committed full forced', 'committed full server-cannot'],
+    );
+    assert.equal(runs[2]!.counts.created, 3);
+    assert.match((await runCli([...data, 'directory', 'runs'])).stdout, /full \(forced\)/);
+    const run = JSON.parse((await runCli([...data, 'directory', 'runs', String(runs[2]!.id), '--json'])).stdout) as { changes: Array<{ userName: string; action: string }> };
     assert.deepEqual(run.changes.map((change) => `${change.action} ${change.userName}`).sort(), ['created alice', 'created bob', 'created carol']);
   });
 

@@ -20,10 +20,10 @@ export async function settingsFromInput(app: RosterApp, input: unknown): Promise
   return validateKeepingStoredPassword(app.store.db, app.store.secrets, body);
 }
 
-export async function syncNow(app: RosterApp, trigger: string, allowMassDelete: boolean) {
+export async function syncNow(app: RosterApp, trigger: string, allowMassDelete: boolean, full = false) {
   const started = Date.now();
   try {
-    const report = await runSync(app.store, await storedSettings(app), { trigger, allowMassDelete });
+    const report = await runSync(app.store, await storedSettings(app), { trigger, allowMassDelete, full });
     app.metrics.syncFinished('committed', (Date.now() - started) / 1000);
     return report;
   } catch (error) {
@@ -74,12 +74,15 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
     {
       schema: {
         tags: ['directory'],
-        summary: '"Synchronize now" with the stored settings.',
-        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' } } },
+        summary: '"Synchronize now" with the stored settings; full=true reads the whole directory even where an incremental run could continue.',
+        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' }, full: { type: 'boolean' } } },
       },
       preHandler: admin,
     },
-    async (request) => syncNow(app, `api:${request.session!.user.userName}`, (request.query as { allowMassDelete?: boolean }).allowMassDelete === true),
+    async (request) => {
+      const query = request.query as { allowMassDelete?: boolean; full?: boolean };
+      return syncNow(app, `api:${request.session!.user.userName}`, query.allowMassDelete === true, query.full === true);
+    },
   );
 
   server.get(
