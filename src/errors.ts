@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   SYNC_INCOMPLETE_READ: { status: 502, summary: 'The directory read did not complete; nothing was committed.' },
   SYNC_EMPTY_READ: { status: 409, summary: 'The read found no user in scope while directory users exist; refused to protect them.' },
   SYNC_DELETE_GUARD: { status: 409, summary: 'The run would delete more users than options.maxDeletions allows.' },
+  SYNC_COOKIE_REFUSED: {
+    status: 502,
+    summary: 'The directory server refused the stored change-tracking cookie (RFC 4533 e-syncRefreshRequired); the run reads the whole directory instead.',
+  },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
   AUTH_REQUIRED: { status: 401, summary: 'The request needs a session: log on first and send the token or the session cookie.' },
   FORBIDDEN: { status: 403, summary: 'The session lacks the privilege (or the CSRF token) the request needs.' },

@@ -35,6 +35,11 @@ export interface SearchListener {
   onReference?(uris: string[]): void;
   /** Lower-cased names of the attributes whose values are kept as bytes. */
   binary: ReadonlySet<string>;
+  /**
+   * Sees each message of the search first (content-sync.ts: entry controls, IntermediateResponse, the final
+   * response's controls); returning true means it was handled and nothing else is done with it.
+   */
+  onMessage?(frame: Frame): boolean;
 }
 
 interface PendingRequest {
@@ -182,6 +187,7 @@ export class LdapConnection {
     }
     const pending = this.pending.get(frame.messageId);
     if (!pending) return;
+    if (pending.search?.onMessage?.(frame)) return;
     if (frame.operation === OPERATION.searchEntry && pending.search) {
       decodeSearchEntry(frame, pending.search.binary, pending.search.onEntry);
       return;

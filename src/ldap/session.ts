@@ -1,4 +1,4 @@
-import { BindRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, type Filter } from 'ldapts';
+import { BindRequest, FilterParser, PagedResultsControl, SearchRequest, StatusCodeParser, type Control, type Filter } from 'ldapts';
 import { RosterError } from '../errors.js';
 import type { RawAttributes } from './ber.js';
 import type { LdapConnection, LdapResponse, SearchListener } from './connection.js';
@@ -157,6 +157,33 @@ export class LdapSession {
     const limitReached = sizeLimit > 0 && response.status === RESULT_CODE.sizeLimitExceeded;
     if (response.status !== SUCCESS && !limitReached) throw StatusCodeParser.parse(response);
     return page.entries;
+  }
+
+  /**
+   * One unpaged search with request controls, every message of which goes to `listener` (content-sync.ts); the
+   * final response is returned whatever its result code. Failures of the connection become RosterErrors.
+   */
+  async searchWithControls(request: Omit<SearchRequestSpec, 'pageSize'>, controls: Control[], listener: SearchListener): Promise<LdapResponse> {
+    try {
+      return await this.connection.send(
+        new SearchRequest({
+          messageId: this.connection.nextMessageId(),
+          baseDN: request.base,
+          scope: request.scope ?? 'sub',
+          filter: FilterParser.parseString(request.filter),
+          attributes: request.attributes,
+          controls,
+        }),
+        listener,
+      );
+    } catch (error) {
+      throw toRosterError(error, request.purpose, this.server);
+    }
+  }
+
+  /** An error of an operation on this session as a RosterError naming the operation and the server. */
+  mapError(error: unknown, purpose: string): RosterError {
+    return toRosterError(error, purpose, this.server);
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,13 @@ export interface StartOptions {
    * `bindCount` reads; it costs the server a formatted write per operation.
    */
   quiet?: boolean;
+  /**
+   * RFC 4533 content synchronization: the syncprov overlay on the data database (and entryCSN indexed, as its
+   * documentation asks). `sessionlog` keeps that many recent deletions in memory (lost when slapd restarts);
+   * `reloadHint` makes slapd answer a cookie it cannot continue from with e-syncRefreshRequired (4096) instead of
+   * sending the whole content again.
+   */
+  contentSync?: { sessionlog?: number; reloadHint?: boolean };
 }
 
 export interface TestDirectory {
@@ -105,7 +112,7 @@ pidfile ${join(dir, 'slapd.pid')}
 argsfile ${join(dir, 'slapd.args')}
 modulepath ${MODULE_DIR}
 moduleload back_mdb
-TLSCACertificateFile ${certificates.caFile}
+${options.contentSync ? 'moduleload syncprov\n' : ''}TLSCACertificateFile ${certificates.caFile}
 TLSCertificateFile ${certificates.certFile}
 TLSCertificateKeyFile ${certificates.keyFile}
 sizelimit 500
@@ -128,7 +135,12 @@ access to attrs=userPassword
 access to *
   by users read
   by * none
-`;
+${options.contentSync ? syncprovOverlay(options.contentSync) : ''}`;
+}
+
+function syncprovOverlay(options: { sessionlog?: number; reloadHint?: boolean }): string {
+  const optional = [...(options.sessionlog ? [`syncprov-sessionlog ${options.sessionlog}`] : []), ...(options.reloadHint ? ['syncprov-reloadhint TRUE'] : [])];
+  return ['index entryCSN eq', 'overlay syncprov', 'syncprov-checkpoint 100 10', ...optional, ''].join('\n');
 }
 
 function serviceAccountsLdif(baseDn: string, accounts: { service: string; limited: string }, password: string): string {
