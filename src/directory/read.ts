@@ -23,7 +23,7 @@ export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
 }
 
-interface ReadContext {
+export interface ReadContext {
   settings: DirectorySettings;
   session: LdapSession;
   baseDn: string;
@@ -70,7 +70,7 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
   }
 }
 
-function canonicalFilter(filter: string | undefined): string {
+export function canonicalFilter(filter: string | undefined): string {
   return serializeFilter(parseFilter(filter ?? ANY_OBJECT));
 }
 
@@ -92,18 +92,10 @@ async function* searchAll(context: ReadContext, filter: string, attributes: stri
 }
 
 async function readUsers(context: ReadContext): Promise<ReadUser[]> {
-  const { users: settings } = context.settings;
-  const templateAttributes = context.template?.spelled ?? [];
-  const filter = canonicalFilter(settings.filter);
+  const filter = canonicalFilter(context.settings.users.filter);
   const purpose = `search of users under ${context.baseDn}`;
-  const [sample] = await context.session.searchFew(
-    { base: context.baseDn, filter, attributes: [...STABLE_ID_ATTRIBUTES, 'userAccountControl'], binaryAttributes: BINARY_ATTRIBUTES, purpose },
-    1,
-  );
-  const worth = attributesWorthRequesting(sample);
-  const attributes = [settings.userName, settings.fullName, settings.emailAddresses, ...worth.stableId, ...worth.disabled, ...templateAttributes].filter(
-    (name): name is string => name !== undefined,
-  );
+  const worth = await sampleUserAttributes(context);
+  const attributes = userAttributes(context, worth);
   const users: ReadUser[] = [];
   for await (const page of searchAll(context, filter, attributes, purpose)) {
     for (let index = 0; index < page.length; index++) {
@@ -118,8 +110,46 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
   return users;
 }
 
+export interface WorthRequesting {
+  stableId: string[];
+  disabled: string[];
+}
+
+/** What the user search requests: the mapped fields, the stable id and lock attributes, the member template's. */
+export function userAttributes(context: Pick<ReadContext, 'settings' | 'template'>, worth: WorthRequesting): string[] {
+  const { users: settings } = context.settings;
+  return [settings.userName, settings.fullName, settings.emailAddresses, ...worth.stableId, ...worth.disabled, ...(context.template?.spelled ?? [])].filter(
+    (name): name is string => name !== undefined,
+  );
+}
+
+/** What the group search requests. */
+export function groupAttributes(context: Pick<ReadContext, 'settings' | 'template'>): string[] {
+  const settings = context.settings.groups;
+  return [settings.name, settings.description, settings.members, ...(context.template?.spelled ?? [])].filter((name): name is string => name !== undefined);
+}
+
+/** The sample entry that tells which stable-id and lock attributes this server has. */
+export async function sampleUserAttributes(context: ReadContext): Promise<WorthRequesting> {
+  const [sample] = await context.session.searchFew(
+    {
+      base: context.baseDn,
+      filter: canonicalFilter(context.settings.users.filter),
+      attributes: [...STABLE_ID_ATTRIBUTES, 'userAccountControl'],
+      binaryAttributes: BINARY_ATTRIBUTES,
+      purpose: `search of users under ${context.baseDn}`,
+    },
+    1,
+  );
+  return attributesWorthRequesting(sample);
+}
+
 /** One entry of the user search as a ReadUser; undefined (with a warning) when it has no user name. */
-function readUser(context: ReadContext, entry: LdapEntry, worth: { stableId: string[]; disabled: string[] }): ReadUser | undefined {
+export function readUser(
+  context: Pick<ReadContext, 'settings' | 'template' | 'warnings'>,
+  entry: LdapEntry,
+  worth: { stableId: string[]; disabled: string[] },
+): ReadUser | undefined {
   const { users: settings } = context.settings;
   const key = dnKey(entry.dn);
   const userName = userNameFrom(entry.first(settings.userName), settings.localPartOnly);
@@ -145,23 +175,27 @@ function readUser(context: ReadContext, entry: LdapEntry, worth: { stableId: str
 
 async function readGroups(context: ReadContext): Promise<RawGroup[]> {
   const settings = context.settings.groups;
-  const templateAttributes = context.template?.spelled ?? [];
-  const attributes = [settings.name, settings.description, settings.members, ...templateAttributes].filter((name): name is string => name !== undefined);
   const groups: RawGroup[] = [];
-  for await (const page of searchAll(context, canonicalFilter(settings.filter), attributes, `search of groups under ${context.baseDn}`))
+  for await (const page of searchAll(context, canonicalFilter(settings.filter), groupAttributes(context), `search of groups under ${context.baseDn}`))
     for (const entry of page) {
       context.statistics.groupEntries++;
-      groups.push({
-        dn: entry.dn,
-        dnKey: dnKey(entry.dn),
-        name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
-        description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
-        members: await readAllValues(context.session, entry, settings.members),
-        memberProfile: context.template ? profileEntry(context.template, entry) : undefined,
-      });
+      groups.push(groupFromEntry(context, entry, await readAllValues(context.session, entry, settings.members)));
     }
   context.onProgress({ phase: 'groups', entries: context.statistics.groupEntries });
   return groups;
+}
+
+/** One entry of the group search, with all its members (AD's ranges already read), as a RawGroup. */
+export function groupFromEntry(context: Pick<ReadContext, 'settings' | 'template'>, entry: LdapEntry, members: string[]): RawGroup {
+  const settings = context.settings.groups;
+  return {
+    dn: entry.dn,
+    dnKey: dnKey(entry.dn),
+    name: entry.first(settings.name)?.trim() || firstRdnValue(entry.dn),
+    description: (settings.description ? entry.first(settings.description) : undefined)?.trim() ?? '',
+    members,
+    memberProfile: context.template ? profileEntry(context.template, entry) : undefined,
+  };
 }
 
 function firstRdnValue(dn: string): string {

@@ -20,7 +20,8 @@ function lowerCased(name: string): string {
 export class LdapEntry {
   constructor(
     readonly dn: string,
-    private readonly raw: RawAttributes = {},
+    /** The attributes as decoded (directory/image.ts stores them). */
+    readonly raw: RawAttributes = {},
   ) {}
 
   /** The attribute as decoded: a value, a list of values, or undefined. Case-insensitive. */

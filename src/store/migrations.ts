@@ -252,6 +252,26 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.alterTable('sync_runs').addColumn('mode_reason', 'text').execute();
       },
     },
+    // The directory image and the change-tracking cookie of incremental runs (store/change-tracking.ts).
+    '0023_change_tracking': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('directory_image')
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('uuid', 'text', (column) => column.notNull())
+          .addColumn('dn', 'text', (column) => column.notNull())
+          .addColumn('attributes', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('directory_image_key', ['kind', 'uuid'])
+          .execute();
+        await db.schema
+          .createTable('change_tracking')
+          .addColumn('id', 'integer', (column) => column.primaryKey())
+          .addColumn('settings_fingerprint', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('last_full_run_at', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -61,6 +61,27 @@ export interface SyncRunsTable {
   mode_reason: string | null;
 }
 
+/**
+ * What an incremental run recomputes the scope from (migration 0023): every entry the user and group searches
+ * returned, keyed by its RFC 4533 syncUUID, with the attributes Roster requested (JSON written by directory/).
+ */
+export interface DirectoryImageTable {
+  /** "user" or "group": which search returned the entry. */
+  kind: string;
+  uuid: string;
+  dn: string;
+  attributes: string;
+}
+
+/** The change-tracking state (one row, id 1), written in the transaction of the changes it covers. */
+export interface ChangeTrackingTable {
+  id: number;
+  settings_fingerprint: string;
+  /** JSON: the cookies of the user and group searches (base64) and what directory/ needs to continue. */
+  state: string;
+  last_full_run_at: string;
+}
+
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */
 export interface SyncRunChangePagesTable {
   run_id: number;
@@ -101,6 +122,8 @@ export interface Database {
   groups: GroupsTable;
   settings: SettingsTable;
   sync_runs: SyncRunsTable;
+  directory_image: DirectoryImageTable;
+  change_tracking: ChangeTrackingTable;
   sync_run_change_pages: SyncRunChangePagesTable;
   locks: LocksTable;
 }

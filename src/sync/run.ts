@@ -4,6 +4,9 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
+import { clearTracking, loadTracking, saveTracking } from '../store/change-tracking.js';
+import type { Executor } from '../store/users.js';
+import { readForRun, type RunRead, type TrackingUpdate } from './read-for-run.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
@@ -62,20 +65,22 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   const lock = await store.acquireSyncLock();
   const started = new Date();
   const fingerprint = settingsFingerprint(settings);
-  // No change-tracking reader is wired into runs yet (issue 14): every server counts as one Roster cannot follow,
-  // and no tracking state is kept, so the decision is "forced", "disabled" or "server-cannot".
-  const mode = decideRunMode({ settings, settingsFingerprint: fingerprint, forcedFull: options.full === true, serverCanTrackChanges: false, state: undefined, now: started });
-  const base = {
+  const stored = await loadTracking(store.db);
+  const state = stored && { settingsFingerprint: stored.settingsFingerprint, lastFullRunAt: stored.lastFullRunAt };
+  // Whether the server can is learnt from its root DSE during the read; a server that cannot turns the run into a
+  // full one there ("server-cannot").
+  let mode = decideRunMode({ settings, settingsFingerprint: fingerprint, forcedFull: options.full === true, serverCanTrackChanges: true, state, now: started });
+  const base = () => ({
     startedAt: started.toISOString(),
     trigger: options.trigger,
     settingsFingerprint: fingerprint,
     mode: mode.mode,
     ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
-  };
+  });
   const elapsed = () => Date.now() - started.getTime();
   const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
     await recordRun(store.db, {
-      ...base,
+      ...base(),
       status,
       error: { code: error.code, message: error.message },
       durationMs: elapsed(),
@@ -85,12 +90,14 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     return error;
   };
   try {
-    let snapshot: DirectorySnapshot;
+    let read: RunRead;
     try {
-      snapshot = await readDirectory(settings, { onProgress: options.onProgress });
+      read = await readForRun({ store, settings, settingsFingerprint: fingerprint, decision: mode, stored, started, onProgress: options.onProgress });
     } catch (error) {
       throw await refuse(incompleteRead(error), 'refused');
     }
+    mode = read.mode;
+    const { snapshot } = read;
     collectGarbage();
     const plan = await planAgainstStoredUsers(store, snapshot, settings);
     try {
@@ -102,7 +109,10 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       runId = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
-        const id = await recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves
+        // the stored cookie where it was, and the next run reads the same changes again.
+        await writeTracking(trx, read.tracking);
         trace('run recorded');
         return id;
       });
@@ -117,6 +127,11 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   } finally {
     await lock.release();
   }
+}
+
+async function writeTracking(trx: Executor, update: TrackingUpdate): Promise<void> {
+  if (update.kind === 'save') await saveTracking(trx, update.changes, update.tracking);
+  else if (update.kind === 'clear') await clearTracking(trx);
 }
 
 function emptyPlan(): SyncPlan {

@@ -1,0 +1,191 @@
+/**
+ * Reading the directory with RFC 4533 content synchronization (refreshOnly), so that the next run can read only
+ * what changed. Scope depends on group membership, nested groups, the selection and the filters, so a changed
+ * entry alone does not say who enters or leaves it: Roster keeps an image of every entry the user and group
+ * searches return (their requested attributes, by syncUUID), applies each run's changes to it, and computes the
+ * snapshot from the whole image with the same code as a full read (read.ts, resolve.ts). The result is therefore
+ * the one a full read would give, as long as the server reports its changes; the periodic full run
+ * (options.fullSyncEvery) and the equivalence test check that.
+ */
+import type { DirectorySettings } from '../config/schema.js';
+import { RosterError } from '../errors.js';
+import { openBoundSession } from '../ldap/connect.js';
+import { refreshOnly, type RefreshResult } from '../ldap/content-sync.js';
+import { LdapEntry } from '../ldap/entry.js';
+import { readAllValues } from '../ldap/range.js';
+import { detectBaseDn } from '../ldap/rootdse.js';
+import type { LdapSession } from '../ldap/session.js';
+import { SYNC_OID } from '../ldap/sync-values.js';
+import { trace } from '../trace.js';
+import { BINARY_ATTRIBUTES } from './attributes.js';
+import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
+import { compileMemberTemplate } from './member-filter.js';
+import { canonicalFilter, groupAttributes, groupFromEntry, readUser, sampleUserAttributes, userAttributes, type ReadContext, type WorthRequesting } from './read.js';
+import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
+import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
+import { WarningCollector } from './warnings.js';
+
+export interface ContinueFrom {
+  readonly state: TrackingState;
+  loadImage(kind: 'user' | 'group'): Promise<readonly ImageEntryRow[]>;
+}
+
+export type TrackedRead =
+  | { readonly supported: false }
+  | {
+      readonly supported: true;
+      readonly snapshot: DirectorySnapshot;
+      readonly changes: ImageChanges;
+      readonly state: TrackingState;
+      /** Entries the refresh reported changed or deleted (0 and 0 on a run where nothing changed). */
+      readonly counts: { readonly changed: number; readonly deleted: number };
+    };
+
+/** Whether the root DSE lists the Sync Request control (RFC 4533 §2.2; RFC 4512 §5.1 supportedControl). */
+async function supportsContentSync(session: LdapSession): Promise<boolean> {
+  const rootDse = await session.readEntry('', ['supportedControl'], 'read of the root DSE');
+  return (rootDse?.values('supportedControl') ?? []).includes(SYNC_OID.request);
+}
+
+/** An image (syncUUID → entry) after a refresh: RFC 4533 §3.3.2's two ways of telling what is gone. */
+function applyRefresh(previous: ReadonlyMap<string, LdapEntry>, refresh: RefreshResult): { image: Map<string, LdapEntry>; deleted: string[] } {
+  const image = new Map<string, LdapEntry>();
+  const deleted: string[] = [];
+  for (const [uuid, entry] of previous) {
+    const kept = refresh.refreshDeletes ? !refresh.deleted.has(uuid) : refresh.present.has(uuid) || refresh.changed.has(uuid);
+    if (kept) image.set(uuid, entry);
+    else deleted.push(uuid);
+  }
+  for (const [uuid, entry] of refresh.changed) image.set(uuid, entry);
+  if (!refresh.refreshDeletes) {
+    // A present entry Roster never had means its image and the server disagree: it cannot be continued.
+    for (const uuid of refresh.present)
+      if (!previous.has(uuid) && !refresh.changed.has(uuid))
+        throw new RosterError('SYNC_COOKIE_REFUSED', `The server reported entry ${uuid} present, which the stored directory image does not hold (${previous.size} held).`);
+  }
+  return { image, deleted };
+}
+
+async function loadEntries(from: ContinueFrom | undefined, kind: 'user' | 'group'): Promise<Map<string, LdapEntry>> {
+  const image = new Map<string, LdapEntry>();
+  if (!from) return image;
+  for (const row of await from.loadImage(kind)) image.set(row.uuid, new LdapEntry(row.dn, decodeImageAttributes(row.attributes)));
+  return image;
+}
+
+function rowsOf(entries: Iterable<[string, LdapEntry]>): ImageEntryRow[] {
+  const rows: ImageEntryRow[] = [];
+  for (const [uuid, entry] of entries) rows.push({ uuid, dn: entry.dn, attributes: encodeImageAttributes(entry.raw) });
+  return rows;
+}
+
+interface SearchOutcome {
+  image: Map<string, LdapEntry>;
+  changedRows: ImageEntryRow[];
+  deleted: string[];
+  cookie: Buffer;
+}
+
+async function refreshSearch(
+  session: LdapSession,
+  spec: { base: string; filter: string; attributes: string[]; purpose: string },
+  cookie: Buffer | undefined,
+  previous: Map<string, LdapEntry>,
+): Promise<SearchOutcome> {
+  const refresh = await refreshOnly(session, { ...spec, attributes: [...new Set(spec.attributes)], binaryAttributes: BINARY_ATTRIBUTES }, cookie);
+  // RFC 4533 §2.4: the cookie is optional; without one the client's cookie stays valid (slapd sends none when
+  // nothing changed). A first refresh without one leaves nothing to continue from.
+  const next = refresh.cookie ?? cookie;
+  if (!next) throw new RosterError('LDAP_OPERATION_FAILED', `The ${spec.purpose} returned no change-tracking cookie; the next run could not continue from it.`);
+  const { image, deleted } = cookie ? applyRefresh(previous, refresh) : { image: refresh.changed, deleted: [] };
+  return { image, changedRows: rowsOf(refresh.changed), deleted, cookie: next };
+}
+
+/**
+ * A read through content synchronization: from `continueFrom` (incremental) or from nothing (full, which also
+ * takes the first cookie). `{ supported: false }` when the server does not offer RFC 4533.
+ */
+export async function readDirectoryTracked(
+  settings: DirectorySettings,
+  options: { continueFrom?: ContinueFrom; onProgress?: (progress: ReadProgress) => void },
+): Promise<TrackedRead> {
+  const started = performance.now();
+  const session = await openBoundSession(settings.connection);
+  try {
+    if (!(await supportsContentSync(session))) return { supported: false };
+    const from = options.continueFrom;
+    const baseDn = settings.connection.baseDn || from?.state.baseDn || (await detectBaseDn(session));
+    const template = settings.groups.memberSearchFilter ? compileMemberTemplate(settings.groups.memberSearchFilter) : undefined;
+    const context: ReadContext = {
+      settings,
+      session,
+      baseDn,
+      template,
+      warnings: new WarningCollector(),
+      statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
+      onProgress: options.onProgress ?? (() => {}),
+    };
+    const worth: WorthRequesting = from?.state.worth ?? (await sampleUserAttributes(context));
+    trace('connected and bound');
+    const users = await refreshSearch(
+      session,
+      { base: baseDn, filter: canonicalFilter(settings.users.filter), attributes: userAttributes(context, worth), purpose: `content synchronization of users under ${baseDn}` },
+      from && Buffer.from(from.state.userCookie, 'base64'),
+      await loadEntries(from, 'user'),
+    );
+    trace('user changes read');
+    const groups = settings.groups.filter
+      ? await refreshSearch(
+          session,
+          { base: baseDn, filter: canonicalFilter(settings.groups.filter), attributes: groupAttributes(context), purpose: `content synchronization of groups under ${baseDn}` },
+          from?.state.groupCookie ? Buffer.from(from.state.groupCookie, 'base64') : undefined,
+          await loadEntries(from, 'group'),
+        )
+      : undefined;
+    trace('group changes read');
+    const snapshot = await snapshotOfImage(context, worth, users.image, groups?.image ?? new Map());
+    snapshot.statistics.durationMs = Math.round(performance.now() - started);
+    const state: TrackingState = {
+      baseDn,
+      worth,
+      userCookie: users.cookie.toString('base64'),
+      ...(groups ? { groupCookie: groups.cookie.toString('base64') } : {}),
+    };
+    const changes: ImageChanges = from
+      ? { replace: false, users: { upserts: users.changedRows, deletes: users.deleted }, groups: { upserts: groups?.changedRows ?? [], deletes: groups?.deleted ?? [] } }
+      : { replace: true, users: users.changedRows, groups: groups?.changedRows ?? [] };
+    const changed = from ? users.changedRows.length + (groups?.changedRows.length ?? 0) : 0;
+    return { supported: true, snapshot, changes, state, counts: { changed, deleted: users.deleted.length + (groups?.deleted.length ?? 0) } };
+  } finally {
+    await session.close();
+  }
+}
+
+/** The snapshot a full read would give for these entries: the same conversions and member resolution. */
+async function snapshotOfImage(
+  context: ReadContext,
+  worth: WorthRequesting,
+  userImage: ReadonlyMap<string, LdapEntry>,
+  groupImage: ReadonlyMap<string, LdapEntry>,
+): Promise<DirectorySnapshot> {
+  const users: ReadUser[] = [];
+  for (const entry of userImage.values()) {
+    const user = readUser(context, entry, worth);
+    if (user) users.push(user);
+  }
+  const groups: RawGroup[] = [];
+  for (const entry of groupImage.values()) groups.push(groupFromEntry(context, entry, await readAllValues(context.session, entry, context.settings.groups.members)));
+  context.statistics.userEntries = userImage.size;
+  context.statistics.groupEntries = groupImage.size;
+  const resolved = await resolveMembership({
+    users,
+    groups,
+    settings: context.settings,
+    template: context.template,
+    session: context.session,
+    baseDn: context.baseDn,
+    warnings: context.warnings,
+  });
+  trace('members resolved');
+  return { baseDn: context.baseDn, server: context.session.server, ...resolved, warnings: context.warnings.list(), statistics: context.statistics };
+}

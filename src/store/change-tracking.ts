@@ -1,0 +1,81 @@
+/**
+ * The stored side of incremental runs: the directory image (every user and group entry last read, by syncUUID)
+ * and the change-tracking state (cookies). Both are written only inside the transaction that commits the run's
+ * changes, so a refused, failed or killed run leaves the cookie where it was and the next run reads the same
+ * changes again (issue 14). The texts are opaque here: directory/ encodes and decodes them.
+ */
+import { insertMany } from './bulk.js';
+import type { Executor } from './users.js';
+
+export type ImageKind = 'user' | 'group';
+
+export interface ImageRow {
+  readonly uuid: string;
+  readonly dn: string;
+  readonly attributes: string;
+}
+
+export interface StoredTracking {
+  readonly settingsFingerprint: string;
+  readonly state: string;
+  readonly lastFullRunAt: string;
+}
+
+/** What a committed run changes in the image: everything anew (a full run), or the entries that changed. */
+export type ImageUpdate =
+  | { readonly replace: true; readonly users: Iterable<ImageRow>; readonly groups: Iterable<ImageRow> }
+  | {
+      readonly replace: false;
+      readonly users: { readonly upserts: readonly ImageRow[]; readonly deletes: readonly string[] };
+      readonly groups: { readonly upserts: readonly ImageRow[]; readonly deletes: readonly string[] };
+    };
+
+export async function loadTracking(db: Executor): Promise<StoredTracking | undefined> {
+  const row = await db.selectFrom('change_tracking').selectAll().where('id', '=', 1).executeTakeFirst();
+  return row ? { settingsFingerprint: row.settings_fingerprint, state: row.state, lastFullRunAt: row.last_full_run_at } : undefined;
+}
+
+export async function loadImage(db: Executor, kind: ImageKind): Promise<ImageRow[]> {
+  return db.selectFrom('directory_image').select(['uuid', 'dn', 'attributes']).where('kind', '=', kind).execute();
+}
+
+function* rowsOf(kind: ImageKind, rows: Iterable<ImageRow>) {
+  for (const row of rows) yield { kind, uuid: row.uuid, dn: row.dn, attributes: row.attributes };
+}
+
+async function deleteEntries(db: Executor, kind: ImageKind, uuids: readonly string[]): Promise<void> {
+  // Bounded statements: SQLite binds at most 32,766 values.
+  for (let at = 0; at < uuids.length; at += 1000) {
+    await db
+      .deleteFrom('directory_image')
+      .where('kind', '=', kind)
+      .where('uuid', 'in', uuids.slice(at, at + 1000))
+      .execute();
+  }
+}
+
+/** Writes the image update and the new state; call inside the run's transaction. */
+export async function saveTracking(db: Executor, update: ImageUpdate, tracking: StoredTracking): Promise<void> {
+  if (update.replace) {
+    await db.deleteFrom('directory_image').execute();
+    await insertMany(db, 'directory_image', rowsOf('user', update.users), { maxRows: 100 });
+    await insertMany(db, 'directory_image', rowsOf('group', update.groups), { maxRows: 100 });
+  } else {
+    for (const kind of ['user', 'group'] as const) {
+      const { upserts, deletes } = update[kind === 'user' ? 'users' : 'groups'];
+      await deleteEntries(db, kind, [...deletes, ...upserts.map((row) => row.uuid)]);
+      await insertMany(db, 'directory_image', rowsOf(kind, upserts), { maxRows: 100 });
+    }
+  }
+  await db.deleteFrom('change_tracking').execute();
+  await db
+    .insertInto('change_tracking')
+    .values({ id: 1, settings_fingerprint: tracking.settingsFingerprint, state: tracking.state, last_full_run_at: tracking.lastFullRunAt })
+    .execute();
+}
+
+/** Forgets the image and the state (a full run that could not take a cookie); the next run is full again. */
+export async function clearTracking(db: Executor): Promise<void> {
+  await db.deleteFrom('directory_image').execute();
+  await db.deleteFrom('change_tracking').execute();
+}

@@ -1,0 +1,88 @@
+/**
+ * The read of "Synchronize now" in the mode decideRunMode chose, with the fall-backs issue 14 asks for: a refused
+ * cookie becomes a full run ("cookie-refused"), a server without content synchronization or an account whose size
+ * limit stops the unpaged refresh becomes a paged full read ("server-cannot") and forgets the tracking state.
+ * What the run must store with its changes (the image changes and the new cookie) comes back with the snapshot;
+ * run.ts writes it in the same transaction.
+ */
+import type { DirectorySettings } from '../config/schema.js';
+import { decodeTrackingState, encodeTrackingState, type ImageChanges } from '../directory/image.js';
+import { readDirectory } from '../directory/read.js';
+import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
+import { readDirectoryTracked, type TrackedRead } from '../directory/tracked-read.js';
+import { isRosterError } from '../errors.js';
+import { loadImage, type StoredTracking } from '../store/change-tracking.js';
+import type { Store } from '../store/store.js';
+import type { RunModeDecision } from './mode.js';
+
+export type TrackingUpdate =
+  | { readonly kind: 'save'; readonly changes: ImageChanges; readonly tracking: StoredTracking }
+  /** The run read without tracking: a stored state would be continued from later as if nothing had happened. */
+  | { readonly kind: 'clear' }
+  | { readonly kind: 'none' };
+
+export interface RunRead {
+  readonly snapshot: DirectorySnapshot;
+  readonly mode: RunModeDecision;
+  readonly tracking: TrackingUpdate;
+  /** What the change tracking reported (incremental runs): entries changed and deleted. */
+  readonly entryChanges?: { readonly changed: number; readonly deleted: number };
+}
+
+export interface ReadForRunInput {
+  readonly store: Store;
+  readonly settings: DirectorySettings;
+  readonly settingsFingerprint: string;
+  readonly decision: RunModeDecision;
+  readonly stored: StoredTracking | undefined;
+  readonly started: Date;
+  readonly onProgress?: (progress: ReadProgress) => void;
+}
+
+const SIZE_LIMIT_WARNING =
+  'change tracking is off for this directory: the content-synchronization search cannot be paged and the size limit of connection.administrativeDn stopped it; raise that limit (OpenLDAP: limits ... size=unlimited) for incremental runs';
+
+async function untracked(input: ReadForRunInput, mode: RunModeDecision, warning?: string): Promise<RunRead> {
+  const snapshot = await readDirectory(input.settings, { onProgress: input.onProgress });
+  if (warning) snapshot.warnings.push(warning);
+  return { snapshot, mode, tracking: input.stored ? { kind: 'clear' } : { kind: 'none' } };
+}
+
+function saved(input: ReadForRunInput, read: Extract<TrackedRead, { supported: true }>, mode: RunModeDecision): RunRead {
+  const lastFullRunAt = mode.mode === 'full' ? input.started.toISOString() : input.stored!.lastFullRunAt;
+  return {
+    snapshot: read.snapshot,
+    mode,
+    tracking: { kind: 'save', changes: read.changes, tracking: { settingsFingerprint: input.settingsFingerprint, state: encodeTrackingState(read.state), lastFullRunAt } },
+    ...(mode.mode === 'incremental' ? { entryChanges: read.counts } : {}),
+  };
+}
+
+async function fullTracked(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<RunRead> {
+  const read = await readDirectoryTracked(input.settings, { onProgress: input.onProgress });
+  if (!read.supported) return untracked(input, mode.reason === 'forced' ? mode : { mode: 'full', reason: 'server-cannot' });
+  return saved(input, read, mode);
+}
+
+/** Reads the directory for a run; any failure other than the fall-backs propagates (the run reads as incomplete). */
+export async function readForRun(input: ReadForRunInput): Promise<RunRead> {
+  const { decision } = input;
+  if (decision.mode === 'full' && decision.reason === 'disabled') return untracked(input, decision);
+  try {
+    if (decision.mode === 'full') return await fullTracked(input, decision);
+    try {
+      const read = await readDirectoryTracked(input.settings, {
+        continueFrom: { state: decodeTrackingState(input.stored!.state), loadImage: (kind) => loadImage(input.store.db, kind) },
+        onProgress: input.onProgress,
+      });
+      if (!read.supported) return untracked(input, { mode: 'full', reason: 'server-cannot' });
+      return saved(input, read, decision);
+    } catch (error) {
+      if (!isRosterError(error, 'SYNC_COOKIE_REFUSED')) throw error;
+      return await fullTracked(input, { mode: 'full', reason: 'cookie-refused' });
+    }
+  } catch (error) {
+    if (!isRosterError(error, 'LDAP_SIZE_LIMIT')) throw error;
+    return untracked(input, decision.mode === 'full' && decision.reason === 'forced' ? decision : { mode: 'full', reason: 'server-cannot' }, SIZE_LIMIT_WARNING);
+  }
+}
