@@ -13,6 +13,7 @@ import { readDirectoryTracked, type TrackedRead } from '../directory/tracked-rea
 import { isRosterError } from '../errors.js';
 import { loadImage, type StoredTracking } from '../store/change-tracking.js';
 import type { Store } from '../store/store.js';
+import { correctionsOf, correctionsWarning, type Corrections } from './corrections.js';
 import type { RunModeDecision } from './mode.js';
 
 export type TrackingUpdate =
@@ -27,6 +28,8 @@ export interface RunRead {
   readonly tracking: TrackingUpdate;
   /** What the change tracking reported (incremental runs): entries changed and deleted. */
   readonly entryChanges?: { readonly changed: number; readonly deleted: number };
+  /** A periodic full run: what the tracking had missed. */
+  readonly corrections?: Corrections;
 }
 
 export interface ReadForRunInput {
@@ -64,17 +67,32 @@ async function fullTracked(input: ReadForRunInput, mode: Extract<RunModeDecision
   return saved(input, read, mode);
 }
 
+function continueFrom(input: ReadForRunInput) {
+  return { state: decodeTrackingState(input.stored!.state), loadImage: (kind: 'user' | 'group') => loadImage(input.store.db, kind) };
+}
+
+/**
+ * The periodic full run: first where the tracking has got to (an incremental read, which commits nothing), then
+ * the full read that the run uses; their difference is what it corrects.
+ */
+async function periodic(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<RunRead> {
+  const tracked = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input) }).catch(() => undefined);
+  const read = await fullTracked(input, mode);
+  if (!tracked?.supported) return read;
+  const corrections = correctionsOf(tracked.snapshot, read.snapshot);
+  const warning = correctionsWarning(corrections);
+  if (warning) read.snapshot.warnings.push(warning);
+  return { ...read, corrections };
+}
+
 /** Reads the directory for a run; any failure other than the fall-backs propagates (the run reads as incomplete). */
 export async function readForRun(input: ReadForRunInput): Promise<RunRead> {
   const { decision } = input;
   if (decision.mode === 'full' && decision.reason === 'disabled') return untracked(input, decision);
   try {
-    if (decision.mode === 'full') return await fullTracked(input, decision);
+    if (decision.mode === 'full') return await (decision.reason === 'periodic' && input.stored ? periodic(input, decision) : fullTracked(input, decision));
     try {
-      const read = await readDirectoryTracked(input.settings, {
-        continueFrom: { state: decodeTrackingState(input.stored!.state), loadImage: (kind) => loadImage(input.store.db, kind) },
-        onProgress: input.onProgress,
-      });
+      const read = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input), onProgress: input.onProgress });
       if (!read.supported) return untracked(input, { mode: 'full', reason: 'server-cannot' });
       return saved(input, read, decision);
     } catch (error) {

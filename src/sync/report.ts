@@ -11,6 +11,10 @@ export interface SyncReport {
   /** "incremental": only the changes were read; "full": the whole directory, for `modeReason`. */
   mode: RunMode;
   modeReason?: FullRunReason;
+  /** Incremental runs: the entries the change tracking reported changed (added, modified, moved) and deleted. */
+  entryChanges?: { changed: number; deleted: number };
+  /** Periodic full runs: the users and groups whose content the change tracking had got wrong. */
+  corrected?: { users: readonly string[]; groups: readonly string[] };
   users: {
     /** The users as they will be created (DESIGN §4's fields, plus source, privileges and the rest of User). */
     created: User[];
@@ -80,7 +84,9 @@ export function formatReport(report: SyncReport, limit = 200): string {
   const { users } = report;
   const lines = [
     `${report.committed ? 'Synchronized (committed)' : 'Test settings (nothing committed)'}: ${report.directory.server}, base ${report.directory.baseDn}`,
-    report.mode === 'full' && report.modeReason ? `Full run: ${FULL_RUN_REASON_TEXT[report.modeReason]}.` : `Incremental run: only the changes were read.`,
+    report.mode === 'full' && report.modeReason
+      ? `Full run: ${FULL_RUN_REASON_TEXT[report.modeReason]}.`
+      : `Incremental run: only the changes were read${report.entryChanges ? ` (${report.entryChanges.changed} entries changed, ${report.entryChanges.deleted} gone)` : ''}.`,
     `Read ${report.directory.userEntries} user entries and ${report.directory.groupEntries} group entries in ${report.directory.pages} pages (${report.directory.readMs} ms).`,
     `Users: ${users.created.length} created, ${users.updated.length} updated, ${users.deleted.length} deleted, ${users.outOfScope.length} out of scope (kept), ${users.unchanged} unchanged.`,
   ];

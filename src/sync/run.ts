@@ -123,7 +123,10 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(failure, 'failed', plan);
     }
     trace('committed');
-    return buildReport(snapshot, plan, true, mode, runId);
+    const report = buildReport(snapshot, plan, true, mode, runId);
+    if (read.entryChanges) report.entryChanges = read.entryChanges;
+    if (read.corrections) report.corrected = read.corrections;
+    return report;
   } finally {
     await lock.release();
   }
