@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { startDirectory, type TestDirectory } from '../test/helpers/slapd.js';
+import { startDirectory, type StartOptions, type TestDirectory } from '../test/helpers/slapd.js';
 import { BENCH_BASE, benchLdif } from './generate.js';
 
 export const USERS = Number(process.env.BENCH_USERS ?? 100_000);
@@ -21,9 +21,9 @@ export interface Timed {
   code: number;
 }
 
-export async function startBenchDirectory(): Promise<TestDirectory> {
+export async function startBenchDirectory(extra: Pick<StartOptions, 'contentSync' | 'serviceSizeLimit'> = {}): Promise<TestDirectory> {
   const started = performance.now();
-  const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, GROUPS), quiet: true });
+  const directory = await startDirectory({ flavor: 'openldap', baseDn: BENCH_BASE, ldif: benchLdif(USERS, GROUPS), quiet: true, ...extra });
   console.log(`directory: ${USERS} users, ${GROUPS} groups x 2 variants, loaded with slapadd -q in ${Math.round(performance.now() - started)} ms`);
   return directory;
 }

@@ -32,8 +32,11 @@ export interface ContinueFrom {
 
 export type TrackedRead =
   | { readonly supported: false }
+  /** Nothing changed since the cookie (and the caller asked to skip the image then): only the new state. */
+  | { readonly supported: true; readonly unchanged: true; readonly state: TrackingState }
   | {
       readonly supported: true;
+      readonly unchanged: false;
       readonly snapshot: DirectorySnapshot;
       readonly changes: ImageChanges;
       readonly state: TrackingState;
@@ -83,22 +86,32 @@ interface SearchOutcome {
   image: Map<string, LdapEntry>;
   changedRows: ImageEntryRow[];
   deleted: string[];
-  cookie: Buffer;
 }
 
-async function refreshSearch(
-  session: LdapSession,
-  spec: { base: string; filter: string; attributes: string[]; purpose: string },
-  cookie: Buffer | undefined,
-  previous: Map<string, LdapEntry>,
-): Promise<SearchOutcome> {
-  const refresh = await refreshOnly(session, { ...spec, attributes: [...new Set(spec.attributes)], binaryAttributes: BINARY_ATTRIBUTES }, cookie);
+interface Refresh {
+  result: RefreshResult;
+  /** The cookie to store: the server's new one, or the one sent when the server sent none. */
+  cookie: Buffer;
+  sent: Buffer | undefined;
+}
+
+async function refreshSearch(session: LdapSession, spec: { base: string; filter: string; attributes: string[]; purpose: string }, cookie: Buffer | undefined): Promise<Refresh> {
+  const result = await refreshOnly(session, { ...spec, attributes: [...new Set(spec.attributes)], binaryAttributes: BINARY_ATTRIBUTES }, cookie);
   // RFC 4533 §2.4: the cookie is optional; without one the client's cookie stays valid (slapd sends none when
   // nothing changed). A first refresh without one leaves nothing to continue from.
-  const next = refresh.cookie ?? cookie;
+  const next = result.cookie ?? cookie;
   if (!next) throw new RosterError('LDAP_OPERATION_FAILED', `The ${spec.purpose} returned no change-tracking cookie; the next run could not continue from it.`);
-  const { image, deleted } = cookie ? applyRefresh(previous, refresh) : { image: refresh.changed, deleted: [] };
-  return { image, changedRows: rowsOf(refresh.changed), deleted, cookie: next };
+  return { result, cookie: next, sent: cookie };
+}
+
+/** A delete-phase refresh that reported nothing: the entries are exactly those of the last run. */
+function nothingChanged(refresh: Refresh | undefined): boolean {
+  return !refresh || (refresh.result.changed.size === 0 && refresh.result.deleted.size === 0 && refresh.result.refreshDeletes);
+}
+
+function outcomeOf(refresh: Refresh, previous: Map<string, LdapEntry>): SearchOutcome {
+  const { image, deleted } = refresh.sent ? applyRefresh(previous, refresh.result) : { image: refresh.result.changed, deleted: [] };
+  return { image, changedRows: rowsOf(refresh.result.changed), deleted };
 }
 
 /**
@@ -107,7 +120,7 @@ async function refreshSearch(
  */
 export async function readDirectoryTracked(
   settings: DirectorySettings,
-  options: { continueFrom?: ContinueFrom; onProgress?: (progress: ReadProgress) => void },
+  options: { continueFrom?: ContinueFrom; skipIfUnchanged?: boolean; onProgress?: (progress: ReadProgress) => void },
 ): Promise<TrackedRead> {
   const started = performance.now();
   const session = await openBoundSession(settings.connection);
@@ -127,35 +140,38 @@ export async function readDirectoryTracked(
     };
     const worth: WorthRequesting = from?.state.worth ?? (await sampleUserAttributes(context));
     trace('connected and bound');
-    const users = await refreshSearch(
+    const userRefresh = await refreshSearch(
       session,
       { base: baseDn, filter: canonicalFilter(settings.users.filter), attributes: userAttributes(context, worth), purpose: `content synchronization of users under ${baseDn}` },
       from && Buffer.from(from.state.userCookie, 'base64'),
-      await loadEntries(from, 'user'),
     );
-    trace('user changes read');
-    const groups = settings.groups.filter
+    const groupRefresh = settings.groups.filter
       ? await refreshSearch(
           session,
           { base: baseDn, filter: canonicalFilter(settings.groups.filter), attributes: groupAttributes(context), purpose: `content synchronization of groups under ${baseDn}` },
           from?.state.groupCookie ? Buffer.from(from.state.groupCookie, 'base64') : undefined,
-          await loadEntries(from, 'group'),
         )
       : undefined;
-    trace('group changes read');
-    const snapshot = await snapshotOfImage(context, worth, users.image, groups?.image ?? new Map());
-    snapshot.statistics.durationMs = Math.round(performance.now() - started);
+    trace('changes read');
+    // One unpaged search each: what the report counts as pages.
+    context.statistics.pages = groupRefresh ? 2 : 1;
     const state: TrackingState = {
       baseDn,
       worth,
-      userCookie: users.cookie.toString('base64'),
-      ...(groups ? { groupCookie: groups.cookie.toString('base64') } : {}),
+      userCookie: userRefresh.cookie.toString('base64'),
+      ...(groupRefresh ? { groupCookie: groupRefresh.cookie.toString('base64') } : {}),
     };
+    if (from && options.skipIfUnchanged && nothingChanged(userRefresh) && nothingChanged(groupRefresh)) return { supported: true, unchanged: true, state };
+    const users = outcomeOf(userRefresh, await loadEntries(from, 'user'));
+    const groups = groupRefresh && outcomeOf(groupRefresh, await loadEntries(from, 'group'));
+    trace('directory image updated');
+    const snapshot = await snapshotOfImage(context, worth, users.image, groups?.image ?? new Map());
+    snapshot.statistics.durationMs = Math.round(performance.now() - started);
     const changes: ImageChanges = from
       ? { replace: false, users: { upserts: users.changedRows, deletes: users.deleted }, groups: { upserts: groups?.changedRows ?? [], deletes: groups?.deleted ?? [] } }
       : { replace: true, users: users.changedRows, groups: groups?.changedRows ?? [] };
     const changed = from ? users.changedRows.length + (groups?.changedRows.length ?? 0) : 0;
-    return { supported: true, snapshot, changes, state, counts: { changed, deleted: users.deleted.length + (groups?.deleted.length ?? 0) } };
+    return { supported: true, unchanged: false, snapshot, changes, state, counts: { changed, deleted: users.deleted.length + (groups?.deleted.length ?? 0) } };
   } finally {
     await session.close();
   }

@@ -19,6 +19,8 @@ export interface StoredTracking {
   readonly settingsFingerprint: string;
   readonly state: string;
   readonly lastFullRunAt: string;
+  readonly localMark: string;
+  readonly summary: string;
 }
 
 /** What a committed run changes in the image: everything anew (a full run), or the entries that changed. */
@@ -32,7 +34,23 @@ export type ImageUpdate =
 
 export async function loadTracking(db: Executor): Promise<StoredTracking | undefined> {
   const row = await db.selectFrom('change_tracking').selectAll().where('id', '=', 1).executeTakeFirst();
-  return row ? { settingsFingerprint: row.settings_fingerprint, state: row.state, lastFullRunAt: row.last_full_run_at } : undefined;
+  return row
+    ? { settingsFingerprint: row.settings_fingerprint, state: row.state, lastFullRunAt: row.last_full_run_at, localMark: row.local_mark, summary: row.summary }
+    : undefined;
+}
+
+/**
+ * A mark of Roster's users that changes whenever one is added (count, highest id), removed (count) or updated
+ * (latest updated_at; every update of a user sets it): a run that finds the directory unchanged may skip planning
+ * only when the users it would plan against are the ones the last run left. One scan of the table (~10 ms for
+ * 100,000 users on SQLite).
+ */
+export async function localUsersMark(db: Executor): Promise<string> {
+  const row = await db
+    .selectFrom('users')
+    .select([db.fn.countAll<number>().as('count'), db.fn.max('id').as('maxId'), db.fn.max('updated_at').as('lastUpdate')])
+    .executeTakeFirstOrThrow();
+  return JSON.stringify([Number(row.count), row.maxId === null ? null : Number(row.maxId), row.lastUpdate ?? null]);
 }
 
 export async function loadImage(db: Executor, kind: ImageKind): Promise<ImageRow[]> {
@@ -58,8 +76,8 @@ async function deleteEntries(db: Executor, kind: ImageKind, uuids: readonly stri
 export async function saveTracking(db: Executor, update: ImageUpdate, tracking: StoredTracking): Promise<void> {
   if (update.replace) {
     await db.deleteFrom('directory_image').execute();
-    await insertMany(db, 'directory_image', rowsOf('user', update.users), { maxRows: 100 });
-    await insertMany(db, 'directory_image', rowsOf('group', update.groups), { maxRows: 100 });
+    await insertMany(db, 'directory_image', rowsOf('user', update.users), { maxRows: 400 });
+    await insertMany(db, 'directory_image', rowsOf('group', update.groups), { maxRows: 400 });
   } else {
     for (const kind of ['user', 'group'] as const) {
       const { upserts, deletes } = update[kind === 'user' ? 'users' : 'groups'];
@@ -70,7 +88,14 @@ export async function saveTracking(db: Executor, update: ImageUpdate, tracking: 
   await db.deleteFrom('change_tracking').execute();
   await db
     .insertInto('change_tracking')
-    .values({ id: 1, settings_fingerprint: tracking.settingsFingerprint, state: tracking.state, last_full_run_at: tracking.lastFullRunAt })
+    .values({
+      id: 1,
+      settings_fingerprint: tracking.settingsFingerprint,
+      state: tracking.state,
+      last_full_run_at: tracking.lastFullRunAt,
+      local_mark: tracking.localMark,
+      summary: tracking.summary,
+    })
     .execute();
 }
 

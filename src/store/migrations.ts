@@ -269,6 +269,8 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('settings_fingerprint', 'text', (column) => column.notNull())
           .addColumn('state', 'text', (column) => column.notNull())
           .addColumn('last_full_run_at', 'text', (column) => column.notNull())
+          .addColumn('local_mark', 'text', (column) => column.notNull())
+          .addColumn('summary', 'text', (column) => column.notNull())
           .execute();
       },
     },

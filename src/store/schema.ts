@@ -80,6 +80,10 @@ export interface ChangeTrackingTable {
   /** JSON: the cookies of the user and group searches (base64) and what directory/ needs to continue. */
   state: string;
   last_full_run_at: string;
+  /** localUsersMark() when the run committed: whether Roster's users changed since (store/change-tracking.ts). */
+  local_mark: string;
+  /** JSON written by sync/: what the last run's report said, for a run that finds nothing changed. */
+  summary: string;
 }
 
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */

@@ -11,18 +11,35 @@ import { readDirectory } from '../directory/read.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
 import { readDirectoryTracked, type TrackedRead } from '../directory/tracked-read.js';
 import { isRosterError } from '../errors.js';
-import { loadImage, type StoredTracking } from '../store/change-tracking.js';
+import { loadImage, localUsersMark, type StoredTracking } from '../store/change-tracking.js';
 import type { Store } from '../store/store.js';
 import { correctionsOf, correctionsWarning, type Corrections } from './corrections.js';
 import type { RunModeDecision } from './mode.js';
 
+/** The stored tracking row without what run.ts adds at commit (the users' mark and the report's summary). */
+export type TrackingToSave = Omit<StoredTracking, 'localMark' | 'summary'>;
+
 export type TrackingUpdate =
-  | { readonly kind: 'save'; readonly changes: ImageChanges; readonly tracking: StoredTracking }
+  | { readonly kind: 'save'; readonly changes: ImageChanges; readonly tracking: TrackingToSave }
   /** The run read without tracking: a stored state would be continued from later as if nothing had happened. */
   | { readonly kind: 'clear' }
   | { readonly kind: 'none' };
 
-export interface RunRead {
+export type RunRead = ChangedRead | UnchangedRead;
+
+/**
+ * Nothing changed in the directory since the last run, and Roster's users are as that run left them: a full run
+ * would change nothing, so the run records itself with the last run's summary instead of planning 100,000 users.
+ */
+export interface UnchangedRead {
+  readonly unchanged: true;
+  readonly mode: RunModeDecision;
+  readonly tracking: Extract<TrackingUpdate, { kind: 'save' }>;
+  readonly stored: StoredTracking;
+}
+
+export interface ChangedRead {
+  readonly unchanged?: false;
   readonly snapshot: DirectorySnapshot;
   readonly mode: RunModeDecision;
   readonly tracking: TrackingUpdate;
@@ -42,16 +59,18 @@ export interface ReadForRunInput {
   readonly onProgress?: (progress: ReadProgress) => void;
 }
 
+const NO_IMAGE_CHANGES: ImageChanges = { replace: false, users: { upserts: [], deletes: [] }, groups: { upserts: [], deletes: [] } };
+
 const SIZE_LIMIT_WARNING =
   'change tracking is off for this directory: the content-synchronization search cannot be paged and the size limit of connection.administrativeDn stopped it; raise that limit (OpenLDAP: limits ... size=unlimited) for incremental runs';
 
-async function untracked(input: ReadForRunInput, mode: RunModeDecision, warning?: string): Promise<RunRead> {
+async function untracked(input: ReadForRunInput, mode: RunModeDecision, warning?: string): Promise<ChangedRead> {
   const snapshot = await readDirectory(input.settings, { onProgress: input.onProgress });
   if (warning) snapshot.warnings.push(warning);
   return { snapshot, mode, tracking: input.stored ? { kind: 'clear' } : { kind: 'none' } };
 }
 
-function saved(input: ReadForRunInput, read: Extract<TrackedRead, { supported: true }>, mode: RunModeDecision): RunRead {
+function saved(input: ReadForRunInput, read: Extract<TrackedRead, { unchanged: false }>, mode: RunModeDecision): ChangedRead {
   const lastFullRunAt = mode.mode === 'full' ? input.started.toISOString() : input.stored!.lastFullRunAt;
   return {
     snapshot: read.snapshot,
@@ -61,9 +80,9 @@ function saved(input: ReadForRunInput, read: Extract<TrackedRead, { supported: t
   };
 }
 
-async function fullTracked(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<RunRead> {
+async function fullTracked(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<ChangedRead> {
   const read = await readDirectoryTracked(input.settings, { onProgress: input.onProgress });
-  if (!read.supported) return untracked(input, mode.reason === 'forced' ? mode : { mode: 'full', reason: 'server-cannot' });
+  if (!read.supported || read.unchanged) return untracked(input, mode.reason === 'forced' ? mode : { mode: 'full', reason: 'server-cannot' });
   return saved(input, read, mode);
 }
 
@@ -75,10 +94,10 @@ function continueFrom(input: ReadForRunInput) {
  * The periodic full run: first where the tracking has got to (an incremental read, which commits nothing), then
  * the full read that the run uses; their difference is what it corrects.
  */
-async function periodic(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<RunRead> {
+async function periodic(input: ReadForRunInput, mode: Extract<RunModeDecision, { mode: 'full' }>): Promise<ChangedRead> {
   const tracked = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input) }).catch(() => undefined);
   const read = await fullTracked(input, mode);
-  if (!tracked?.supported) return read;
+  if (!tracked?.supported || tracked.unchanged) return read;
   const corrections = correctionsOf(tracked.snapshot, read.snapshot);
   const warning = correctionsWarning(corrections);
   if (warning) read.snapshot.warnings.push(warning);
@@ -92,8 +111,14 @@ export async function readForRun(input: ReadForRunInput): Promise<RunRead> {
   try {
     if (decision.mode === 'full') return await (decision.reason === 'periodic' && input.stored ? periodic(input, decision) : fullTracked(input, decision));
     try {
-      const read = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input), onProgress: input.onProgress });
+      const stored = input.stored!;
+      const skipIfUnchanged = (await localUsersMark(input.store.db)) === stored.localMark;
+      const read = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input), skipIfUnchanged, onProgress: input.onProgress });
       if (!read.supported) return untracked(input, { mode: 'full', reason: 'server-cannot' });
+      if (read.unchanged) {
+        const tracking = { settingsFingerprint: input.settingsFingerprint, state: encodeTrackingState(read.state), lastFullRunAt: stored.lastFullRunAt };
+        return { unchanged: true, mode: decision, stored, tracking: { kind: 'save', changes: NO_IMAGE_CHANGES, tracking } };
+      }
       return saved(input, read, decision);
     } catch (error) {
       if (!isRosterError(error, 'SYNC_COOKIE_REFUSED')) throw error;

@@ -4,9 +4,10 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
-import { clearTracking, loadTracking, saveTracking } from '../store/change-tracking.js';
+import { clearTracking, loadTracking, localUsersMark, saveTracking } from '../store/change-tracking.js';
 import type { Executor } from '../store/users.js';
-import { readForRun, type RunRead, type TrackingUpdate } from './read-for-run.js';
+import { readForRun, type RunRead, type TrackingUpdate, type UnchangedRead } from './read-for-run.js';
+import { summaryOf, unchangedCounts, unchangedReport, type RunSummary } from './unchanged-run.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
@@ -97,6 +98,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     mode = read.mode;
+    if (read.unchanged) return await commitUnchanged(store, read, { ...base(), durationMs: elapsed() });
     const { snapshot } = read;
     collectGarbage();
     const plan = await planAgainstStoredUsers(store, snapshot, settings);
@@ -105,16 +107,17 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     } catch (error) {
       throw isRosterError(error) ? await refuse(error, 'refused', plan) : error;
     }
-    let runId: number;
+    let report: SyncReport;
     try {
-      runId = await store.db.transaction().execute(async (trx) => {
+      report = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
         const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        const committed = buildReport(snapshot, plan, true, mode, id);
         // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves
         // the stored cookie where it was, and the next run reads the same changes again.
-        await writeTracking(trx, read.tracking);
+        await writeTracking(trx, read.tracking, () => summaryOf(plan, committed));
         trace('run recorded');
-        return id;
+        return committed;
       });
     } catch (error) {
       const failure = isRosterError(error)
@@ -123,7 +126,6 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(failure, 'failed', plan);
     }
     trace('committed');
-    const report = buildReport(snapshot, plan, true, mode, runId);
     if (read.entryChanges) report.entryChanges = read.entryChanges;
     if (read.corrections) report.corrected = read.corrections;
     return report;
@@ -132,9 +134,22 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   }
 }
 
-async function writeTracking(trx: Executor, update: TrackingUpdate): Promise<void> {
-  if (update.kind === 'save') await saveTracking(trx, update.changes, update.tracking);
+/** Writes the tracking update of a committed run, with the users' mark as the run leaves them. */
+async function writeTracking(trx: Executor, update: TrackingUpdate, summary: () => string): Promise<void> {
+  if (update.kind === 'save') await saveTracking(trx, update.changes, { ...update.tracking, localMark: await localUsersMark(trx), summary: summary() });
   else if (update.kind === 'clear') await clearTracking(trx);
+}
+
+/** Records a run that found nothing changed (unchanged-run.ts) with its new cookie; its users are untouched. */
+async function commitUnchanged(store: Store, read: UnchangedRead, run: Omit<NewRun, 'status' | 'counts' | 'warnings'>): Promise<SyncReport> {
+  const summary = JSON.parse(read.stored.summary) as RunSummary;
+  const runId = await store.db.transaction().execute(async (trx) => {
+    const id = await recordRun(trx, { ...run, status: 'committed', counts: unchangedCounts(summary), warnings: [...summary.warnings] });
+    await saveTracking(trx, read.tracking.changes, { ...read.tracking.tracking, localMark: read.stored.localMark, summary: read.stored.summary });
+    return id;
+  });
+  trace('committed');
+  return unchangedReport(summary, runId, run.durationMs);
 }
 
 function emptyPlan(): SyncPlan {

@@ -151,6 +151,36 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it("skips planning when nothing changed, but not after Roster's own users changed", async () => {
+      await withStore(backend, async (test) => {
+        const settings = openLdapSettings(directory, USERS);
+        const first = await runSync(test.store, settings, { trigger: 'test' });
+        const quiet = await runSync(test.store, settings, { trigger: 'test' });
+        assert.equal(quiet.mode, 'incremental');
+        assert.deepEqual(quiet.entryChanges, { changed: 0, deleted: 0 });
+        // Proof that it did not plan from the image: an image that lost an entry would have put p5 out of scope.
+        await test.store.db.deleteFrom('directory_image').where('dn', '=', person('p5').dn).execute();
+        const stillQuiet = await runSync(test.store, settings, { trigger: 'test' });
+        assert.deepEqual([stillQuiet.mode, stillQuiet.users.outOfScope.length, stillQuiet.users.unchanged], ['incremental', 0, first.users.created.length]);
+        await test.store.db
+          .updateTable('change_tracking')
+          .set({ last_full_run_at: new Date(0).toISOString() })
+          .execute();
+        assert.equal((await runSync(test.store, settings, { trigger: 'test' })).modeReason, 'periodic', 'the periodic run repairs the image');
+        assert.deepEqual([quiet.users.created.length, quiet.users.updated.length, quiet.users.unchanged], [0, 0, first.users.created.length]);
+        // An administrator removes a synced user in Roster: a full run would create it again, and so must this one.
+        await test.store.db.deleteFrom('users').where('user_name', '=', 'p3').execute();
+        const healed = await runSync(test.store, settings, { trigger: 'test' });
+        assert.equal(healed.mode, 'incremental');
+        assert.deepEqual(
+          healed.users.created.map((user) => user.userName),
+          ['p3'],
+        );
+        const [run] = await listRuns(test.store.db, 1);
+        assert.deepEqual([run!.mode, run!.counts.created], ['incremental', 1]);
+      });
+    });
+
     it('keeps Test settings a full preview', async () => {
       await withStore(backend, async (test) => {
         const settings = openLdapSettings(directory, USERS);
