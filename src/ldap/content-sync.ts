@@ -7,35 +7,12 @@
  * complete), so the search is subject to the account's size limit: reaching it is an error (LDAP_SIZE_LIMIT) and
  * nothing is concluded from a truncated refresh.
  */
-import { Ber, Control, StatusCodeParser, type BerWriter } from 'ldapts';
 import { RosterError } from '../errors.js';
-import { LdapProtocolError, decodeSearchEntry, type Frame, type RawAttributes } from './ber.js';
-import type { SearchListener } from './connection.js';
-import { LdapEntry } from './entry.js';
-import type { LdapSession, SearchRequestSpec } from './session.js';
-import {
-  SYNC_OID,
-  SYNC_REFRESH_REQUIRED,
-  decodeMessageControls,
-  decodeSyncDoneValue,
-  decodeSyncInfoValue,
-  decodeSyncStateValue,
-  encodeSyncRequestValue,
-  BerCursor,
-} from './sync-values.js';
-
-const OPERATION = { searchEntry: 0x64, searchDone: 0x65, searchReference: 0x73, intermediate: 0x79 } as const;
-
-class SyncRequestControl extends Control {
-  constructor(private readonly value: Buffer) {
-    // RFC 4533 §2.2: critical, so a server without content synchronization refuses rather than ignores it.
-    super(SYNC_OID.request, { critical: true });
-  }
-
-  protected override writeControl(writer: BerWriter): void {
-    writer.writeBuffer(this.value, Ber.OctetString);
-  }
-}
+import type { LdapEntry } from './entry.js';
+import { toRosterError } from './errors.js';
+import { LdapProtocolError, LdapResultError, type Control } from './failures.js';
+import type { ControlledSearchHandlers, LdapSession, SearchRequestSpec } from './session.js';
+import { SYNC_OID, SYNC_REFRESH_REQUIRED, decodeSyncDoneValue, decodeSyncInfoValue, decodeSyncStateValue, encodeSyncRequestValue } from './sync-values.js';
 
 /** What one refresh reported. Entry keys are syncUUIDs as 32 hex digits. */
 export interface RefreshResult {
@@ -64,8 +41,8 @@ interface Collector {
   references: string[];
 }
 
-function onEntry(collector: Collector, frame: Frame, binary: ReadonlySet<string>): void {
-  const control = decodeMessageControls(frame.buffer, frame.contentEnd, frame.end).find((candidate) => candidate.oid === SYNC_OID.state);
+function onEntry(collector: Collector, entry: LdapEntry, controls: readonly Control[]): void {
+  const control = controls.find((candidate) => candidate.oid === SYNC_OID.state);
   if (!control?.value) throw new LdapProtocolError('a content-synchronization entry came without its Sync State control');
   const state = decodeSyncStateValue(control.value);
   if (state.cookie) collector.cookie = state.cookie;
@@ -75,44 +52,23 @@ function onEntry(collector: Collector, frame: Frame, binary: ReadonlySet<string>
   } else if (state.state === 'present') {
     collector.present.add(state.uuid);
   } else {
-    decodeSearchEntry(frame, binary, (dn: string, attributes: RawAttributes) => collector.changed.set(state.uuid, new LdapEntry(dn, attributes)));
+    collector.changed.set(state.uuid, entry);
     collector.deleted.delete(state.uuid);
   }
 }
 
-function onIntermediate(collector: Collector, frame: Frame): void {
-  const cursor = new BerCursor(frame.buffer, frame.contentStart, frame.contentEnd);
-  let name: string | undefined;
-  let value: Buffer | undefined;
-  while (!cursor.done) {
-    const element = cursor.next('IntermediateResponse');
-    if (element.tag === 0x80) name = frame.buffer.toString('latin1', element.start, element.end);
-    else if (element.tag === 0x81) value = cursor.bytesOf(element);
-  }
-  if (name !== SYNC_OID.info || !value) return;
-  const info = decodeSyncInfoValue(value);
+function onIntermediate(collector: Collector, response: { readonly name?: string; readonly value?: Buffer }): void {
+  if (response.name !== SYNC_OID.info || !response.value) return;
+  const info = decodeSyncInfoValue(response.value);
   if (info.cookie) collector.cookie = info.cookie;
   if (info.kind === 'syncIdSet') for (const uuid of info.uuids) (info.refreshDeletes ? collector.deleted : collector.present).add(uuid);
 }
 
-function listener(collector: Collector, binaryAttributes: readonly string[]): SearchListener {
-  const binary = new Set(binaryAttributes.map((name) => name.toLowerCase()));
+function handlers(collector: Collector): ControlledSearchHandlers {
   return {
-    binary,
-    onEntry: () => {},
-    onMessage: (frame: Frame) => {
-      if (frame.operation === OPERATION.searchEntry) onEntry(collector, frame, binary);
-      else if (frame.operation === OPERATION.intermediate) onIntermediate(collector, frame);
-      else if (frame.operation === OPERATION.searchDone) {
-        const done = decodeMessageControls(frame.buffer, frame.contentEnd, frame.end).find((control) => control.oid === SYNC_OID.done);
-        const value = decodeSyncDoneValue(done?.value);
-        if (value.cookie) collector.cookie = value.cookie;
-        collector.refreshDeletes = value.refreshDeletes;
-        return false;
-      } else return false;
-      return true;
-    },
-    onReference: (uris: string[]) => collector.references.push(...uris),
+    onEntry: (entry, controls) => onEntry(collector, entry, controls),
+    onIntermediate: (response) => onIntermediate(collector, response),
+    onReference: (uris) => collector.references.push(...uris),
   };
 }
 
@@ -122,14 +78,23 @@ function listener(collector: Collector, binaryAttributes: readonly string[]): Se
  */
 export async function refreshOnly(session: LdapSession, request: Omit<SearchRequestSpec, 'pageSize'>, cookie: Buffer | undefined): Promise<RefreshResult> {
   const collector: Collector = { changed: new Map(), deleted: new Set(), present: new Set(), cookie: undefined, refreshDeletes: false, references: [] };
-  const control = new SyncRequestControl(encodeSyncRequestValue('refreshOnly', cookie));
-  const response = await session.searchWithControls(request, [control], listener(collector, request.binaryAttributes ?? []));
-  if (response.status === SYNC_REFRESH_REQUIRED) {
+  // RFC 4533 §2.2: critical, so a server without content synchronization refuses rather than ignores it.
+  const control: Control = { oid: SYNC_OID.request, critical: true, value: encodeSyncRequestValue('refreshOnly', cookie) };
+  let done;
+  try {
+    done = await session.searchWithControls({ ...request, controls: [control] }, handlers(collector));
+  } catch (error) {
+    throw toRosterError(error, request.purpose, session.server);
+  }
+  if (done.result.resultCode === SYNC_REFRESH_REQUIRED) {
     throw new RosterError(
       'SYNC_COOKIE_REFUSED',
       `The directory server (${session.server}) cannot continue the ${request.purpose} from the stored change-tracking cookie (e-syncRefreshRequired).`,
     );
   }
-  if (response.status !== 0) throw session.mapError(StatusCodeParser.parse(response), request.purpose);
+  if (done.result.resultCode !== 0) throw toRosterError(new LdapResultError('search', done.result, done.controls), request.purpose, session.server);
+  const value = decodeSyncDoneValue(done.controls.find((candidate) => candidate.oid === SYNC_OID.done)?.value);
+  if (value.cookie) collector.cookie = value.cookie;
+  collector.refreshDeletes = value.refreshDeletes;
   return collector;
 }

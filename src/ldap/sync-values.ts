@@ -4,7 +4,7 @@
  * message (an IntermediateResponse) it receives. Pure functions over bytes, with a small bounded BER reader of its
  * own (ber.ts is specialised for search entries); every malformed value is an LdapProtocolError.
  */
-import { LdapProtocolError } from './ber.js';
+import { LdapProtocolError } from './failures.js';
 
 export const SYNC_OID = {
   request: '1.3.6.1.4.1.4203.1.9.1.1',

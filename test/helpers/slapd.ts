@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates, type TestCertificates } from './tls.js';
 import { patchedMsUserSchema } from './ad-schema.js';
+import { ldapModifyClient, type AdminClient } from './ldap-admin.js';
 
 export const SLAPD = ['/usr/sbin/slapd', '/usr/local/libexec/slapd'].find((path) => existsSync(path));
 const SLAPADD = ['/usr/sbin/slapadd'].find((path) => existsSync(path));
@@ -39,6 +40,12 @@ export interface StartOptions {
    * sending the whole content again.
    */
   contentSync?: { sessionlog?: number; reloadHint?: boolean };
+  /** Global slapd.conf lines after the standard ones (`moduleload retcode`, `referral ...`). */
+  globalConfig?: string;
+  /** Lines after the main database's, e.g. overlays (`overlay retcode`, `overlay syncprov`). */
+  databaseConfig?: string;
+  /** Further (empty) naming contexts, each an mdb database of its own: a root DSE listing several contexts. */
+  extraSuffixes?: string[];
 }
 
 export interface TestDirectory {
@@ -116,6 +123,7 @@ ${options.contentSync ? 'moduleload syncprov\n' : ''}TLSCACertificateFile ${cert
 TLSCertificateFile ${certificates.certFile}
 TLSCertificateKeyFile ${certificates.keyFile}
 sizelimit 500
+${options.globalConfig ?? ''}
 access to dn.base="" by * read
 access to dn.base="cn=Subschema" by * read
 
@@ -135,12 +143,19 @@ access to attrs=userPassword
 access to *
   by users read
   by * none
-${options.contentSync ? syncprovOverlay(options.contentSync) : ''}`;
+${options.contentSync ? syncprovOverlay(options.contentSync) : ''}${options.databaseConfig ?? ''}
+${(options.extraSuffixes ?? []).map((suffix, index) => extraDatabase(dir, suffix, index)).join('\n')}`;
 }
 
 function syncprovOverlay(options: { sessionlog?: number; reloadHint?: boolean }): string {
   const optional = [...(options.sessionlog ? [`syncprov-sessionlog ${options.sessionlog}`] : []), ...(options.reloadHint ? ['syncprov-reloadhint TRUE'] : [])];
   return ['index entryCSN eq', 'overlay syncprov', 'syncprov-checkpoint 100 10', ...optional, ''].join('\n');
+}
+
+function extraDatabase(dir: string, suffix: string, index: number): string {
+  const directory = join(dir, `db-extra-${index}`);
+  mkdirSync(directory, { recursive: true });
+  return `database mdb\nmaxsize 16777216\nsuffix "${suffix}"\ndirectory ${directory}\n`;
 }
 
 function serviceAccountsLdif(baseDn: string, accounts: { service: string; limited: string }, password: string): string {
@@ -270,10 +285,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** A client bound as the directory's root DN, for tests that change the directory. */
-export async function adminClient(directory: TestDirectory): Promise<import('ldapts').Client> {
-  const { Client } = await import('ldapts');
-  const client = new Client({ url: `ldap://127.0.0.1:${directory.port}`, strictDN: false });
-  await client.bind(directory.adminDn, directory.adminPassword);
-  return client;
+/** A client acting as the directory's root DN (OpenLDAP's ldapmodify), for tests that change the directory. */
+export async function adminClient(directory: TestDirectory): Promise<AdminClient> {
+  return ldapModifyClient(directory);
 }

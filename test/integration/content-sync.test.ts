@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Attribute, Change, type Client } from 'ldapts';
+import type { AdminClient as Client } from '../helpers/ldap-admin.js';
 import { isRosterError } from '../../src/errors.js';
 import { refreshOnly, type RefreshResult } from '../../src/ldap/content-sync.js';
 import { openBoundSession } from '../../src/ldap/connect.js';
@@ -65,9 +65,9 @@ describe('RFC 4533 refreshOnly against slapd with syncprov', () => {
     assert.deepEqual([...applied(known, quiet).values()].sort(), ['ann', 'ben', 'cat']);
 
     await admin.add(`uid=dan,${PEOPLE}`, { objectClass: ['inetOrgPerson'], uid: 'dan', cn: 'dan', sn: 'dan' });
-    await admin.modify(`uid=ann,${PEOPLE}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'cn', values: ['Ann Changed'] }) }));
+    await admin.modify(`uid=ann,${PEOPLE}`, { operation: 'replace', type: 'cn', values: ['Ann Changed'] });
     await admin.del(`uid=ben,${PEOPLE}`);
-    await admin.modify(`uid=cat,${PEOPLE}`, new Change({ operation: 'add', modification: new Attribute({ type: 'description', values: ['hidden'] }) }));
+    await admin.modify(`uid=cat,${PEOPLE}`, { operation: 'add', type: 'description', values: ['hidden'] });
     const second = await refreshOnly(session, request, quiet.cookie ?? first.cookie);
     assert.deepEqual(uids(second), ['ann', 'dan']);
     assert.equal([...second.changed.values()].find((entry) => entry.first('uid') === 'ann')!.first('cn'), 'Ann Changed');

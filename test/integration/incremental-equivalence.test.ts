@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Attribute, Change, type Client } from 'ldapts';
+import type { AdminClient as Client } from '../helpers/ldap-admin.js';
 import type { DirectorySettings } from '../../src/config/schema.js';
 import { isRosterError } from '../../src/errors.js';
 import { listUsers } from '../../src/store/users.js';
@@ -74,7 +74,7 @@ function initialLdif(model: Model): string {
 type Operation = (client: Client, model: Model, random: () => number) => Promise<string>;
 
 const pick = <T>(list: readonly T[], random: () => number): T => list[Math.floor(random() * list.length)]!;
-const replace = (type: string, values: string[]) => new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+const replace = (type: string, values: string[]) => ({ operation: 'replace' as const, type, values });
 
 const OPERATIONS: Operation[] = [
   async (client, model, random) => {
@@ -122,7 +122,7 @@ const OPERATIONS: Operation[] = [
     const members = model.groups.get(group)!;
     if (members.length < 2) return 'removal skipped (groupOfNames needs a member)';
     const member = pick(members, random);
-    await client.modify(group, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [member] }) }));
+    await client.modify(group, { operation: 'delete', type: 'member', values: [member] });
     members.splice(members.indexOf(member), 1);
     return `remove member ${member} from ${group}`;
   },
@@ -139,7 +139,7 @@ const OPERATIONS: Operation[] = [
 async function addMember(client: Client, model: Model, group: string, member: string): Promise<void> {
   const members = model.groups.get(group)!;
   if (members.some((existing) => existing.toLowerCase() === member.toLowerCase())) return;
-  await client.modify(group, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [member] }) }));
+  await client.modify(group, { operation: 'add', type: 'member', values: [member] });
   members.push(member);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameReader, LdapProtocolError, decodeSearchEntry, type Frame, type RawAttributes } from '../../src/ldap/ber.js';
+import { FrameReader, LdapProtocolError, SearchEntryDecoder, type Frame, type RawAttributes } from '../../src/ldap/ber.js';
 
 /** BER by hand, long-form lengths included, so the decoder is checked against the encoding rules, not itself. */
 function length(size: number): number[] {
@@ -52,10 +52,12 @@ describe('FrameReader', () => {
   });
 });
 
-describe('decodeSearchEntry', () => {
+describe('SearchEntryDecoder', () => {
+  // One decoder for the whole describe, as one connection keeps one: what it learns from an entry must not leak.
+  const decoder = new SearchEntryDecoder();
   const decode = (bytes: Buffer, binary: string[] = []) => {
     let decoded: { dn: string; attributes: RawAttributes } | undefined;
-    decodeSearchEntry(framesOf([bytes])[0]!, new Set(binary), (dn, attributes) => (decoded = { dn, attributes }));
+    decoder.decode(framesOf([bytes])[0]!, new Set(binary), (dn, attributes) => (decoded = { dn, attributes }));
     return decoded!;
   };
 
@@ -108,5 +110,24 @@ describe('decodeSearchEntry', () => {
     // An attribute whose declared length runs past the end of the entry.
     const truncated = message(1, tlv(0x64, text('cn=a'), Buffer.from([0x30, 0x05, 0x30, 0x09, 0x04, 0x02, 0x63, 0x6e])));
     assert.throws(() => decode(truncated), LdapProtocolError);
+  });
+
+  it("keeps each connection's decoding state to itself: interleaved decoders give the same answers as separate ones", () => {
+    const first = new SearchEntryDecoder();
+    const second = new SearchEntryDecoder();
+    const decodeWith = (decoder: SearchEntryDecoder, bytes: Buffer) => {
+      let decoded: RawAttributes | undefined;
+      decoder.decode(framesOf([bytes])[0]!, new Set(['photo']), (_dn, attributes) => (decoded = attributes));
+      return decoded!;
+    };
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(decodeWith(first, entry(1, 'cn=a', attribute('cn', 'a'), attribute('photo', 'p'))), { cn: 'a', photo: Buffer.from('p') });
+      assert.deepEqual(decodeWith(second, entry(2, 'cn=b', attribute('photo', 'q'), attribute('mail', 'm'))), { photo: Buffer.from('q'), mail: 'm' });
+    }
+  });
+
+  it('refuses an entry with bytes after its attribute list', () => {
+    const bytes = message(1, tlv(0x64, text('cn=a'), tlv(0x30, attribute('cn', 'a')), text('extra')));
+    assert.throws(() => decode(bytes), /trailing bytes/);
   });
 });
