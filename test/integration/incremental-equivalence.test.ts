@@ -38,16 +38,53 @@ function generator(seed: number): () => number {
   };
 }
 
+/** How groups name their members: DNs in `member` (groupOfNames), or names in `memberUid` resolved by a template. */
+interface Variant {
+  readonly name: string;
+  readonly objectClass: 'groupOfNames' | 'posixGroup';
+  readonly attribute: 'member' | 'memberUid';
+  /** The value a group lists for the entry `dn` (its DN, or its RDN's value: uid or cn). */
+  valueOf(dn: string): string;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'DN members', objectClass: 'groupOfNames', attribute: 'member', valueOf: (dn) => dn },
+  { name: 'memberUid with a {member} template', objectClass: 'posixGroup', attribute: 'memberUid', valueOf: (dn) => /^[^=]+=([^,]+)/.exec(dn)![1]! },
+];
+
 interface Model {
+  variant: Variant;
   users: string[];
+  /** Group DN -> the DNs of the entries it lists (as they were when listed: renames leave them stale, as in LDAP). */
   groups: Map<string, string[]>;
   next: number;
+}
+
+let gidNumber = 5000;
+
+function groupEntry(model: Model, dn: string, members: string[]): Record<string, string | string[]> {
+  const cn = /^cn=([^,]+)/.exec(dn)![1]!;
+  const values = members.map((member) => model.variant.valueOf(member));
+  return model.variant.objectClass === 'groupOfNames'
+    ? { objectClass: 'groupOfNames', cn, member: values }
+    : { objectClass: 'posixGroup', cn, gidNumber: String(gidNumber++), memberUid: values };
 }
 
 function person(uid: string, ou: string, hidden = false): { dn: string; attributes: Record<string, string | string[]> } {
   return {
     dn: `uid=${uid},${ou}`,
-    attributes: { objectClass: ['inetOrgPerson'], uid, cn: uid, sn: uid, displayName: `User ${uid}`, mail: `${uid}@example.com`, ...(hidden ? { description: 'hidden' } : {}) },
+    attributes: {
+      objectClass: ['inetOrgPerson', 'posixAccount'],
+      uid,
+      cn: uid,
+      sn: uid,
+      uidNumber: String(gidNumber++),
+      gidNumber: '100',
+      homeDirectory: `/home/${uid}`,
+      displayName: `User ${uid}`,
+      mail: `${uid}@example.com`,
+      ...(hidden ? { description: 'hidden' } : {}),
+    },
   };
 }
 
@@ -67,7 +104,7 @@ function initialLdif(model: Model): string {
   model.groups.set(`cn=G1,${GROUPS}`, [`cn=G2,${GROUPS}`, u(2), u(3)]);
   model.groups.set(`cn=G2,${GROUPS}`, [u(4), u(5), u(11)]);
   model.groups.set(`cn=Other,${GROUPS}`, [u(6), u(7)]);
-  for (const [dn, member] of model.groups) entries.push(ldifEntry(dn, { objectClass: 'groupOfNames', cn: /^cn=([^,]+)/.exec(dn)![1], member }));
+  for (const [dn, members] of model.groups) entries.push(ldifEntry(dn, groupEntry(model, dn, members)));
   return entries.join('\n');
 }
 
@@ -122,14 +159,14 @@ const OPERATIONS: Operation[] = [
     const members = model.groups.get(group)!;
     if (members.length < 2) return 'removal skipped (groupOfNames needs a member)';
     const member = pick(members, random);
-    await client.modify(group, { operation: 'delete', type: 'member', values: [member] });
+    await client.modify(group, { operation: 'delete', type: model.variant.attribute, values: [model.variant.valueOf(member)] });
     members.splice(members.indexOf(member), 1);
     return `remove member ${member} from ${group}`;
   },
   async (client, model, random) => {
     const dn = `cn=N${model.next++},${GROUPS}`;
     const member = pick(model.users, random);
-    await client.add(dn, { objectClass: 'groupOfNames', cn: /^cn=([^,]+)/.exec(dn)![1]!, member });
+    await client.add(dn, groupEntry(model, dn, [member]));
     model.groups.set(dn, [member]);
     await addMember(client, model, pick([`cn=Selected,${GROUPS}`, `cn=G2,${GROUPS}`, `cn=Other,${GROUPS}`], random), dn);
     return `add group ${dn}`;
@@ -138,8 +175,9 @@ const OPERATIONS: Operation[] = [
 
 async function addMember(client: Client, model: Model, group: string, member: string): Promise<void> {
   const members = model.groups.get(group)!;
-  if (members.some((existing) => existing.toLowerCase() === member.toLowerCase())) return;
-  await client.modify(group, { operation: 'add', type: 'member', values: [member] });
+  const value = model.variant.valueOf(member).toLowerCase();
+  if (members.some((existing) => model.variant.valueOf(existing).toLowerCase() === value)) return;
+  await client.modify(group, { operation: 'add', type: model.variant.attribute, values: [model.variant.valueOf(member)] });
   members.push(member);
 }
 
@@ -167,48 +205,59 @@ async function outcome(test: TestStore, settings: DirectorySettings, full: boole
   }
 }
 
-function settingsFor(directory: TestDirectory): DirectorySettings {
+function settingsFor(directory: TestDirectory, variant: Variant): DirectorySettings {
+  const groups =
+    variant.objectClass === 'groupOfNames'
+      ? { filter: '(objectClass=groupOfNames)', name: 'cn', members: 'member', memberSearchFilter: '', groups: ['Selected'] }
+      : {
+          filter: '(objectClass=posixGroup)',
+          name: 'cn',
+          members: 'memberUid',
+          memberSearchFilter: '(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))',
+          groups: ['Selected'],
+        };
   return openLdapSettings(directory, {
-    users: { filter: '(&(objectClass=inetOrgPerson)(!(description=hidden)))', userName: 'uid', fullName: 'displayName', emailAddresses: 'mail' },
-    groups: { filter: '(objectClass=groupOfNames)', name: 'cn', members: 'member', memberSearchFilter: '', groups: ['Selected'] },
+    users: { filter: '(&(objectClass=posixAccount)(!(description=hidden)))', userName: 'uid', fullName: 'displayName', emailAddresses: 'mail' },
+    groups,
     options: { deleteUsers: true, maxDeletions: 1000 },
   });
 }
 
 for (const backend of BACKENDS) {
   describe(`incremental runs equal full runs (${backend})`, () => {
-    it(`after each of ${STEPS} random steps of directory changes`, async () => {
-      const seed = Number(process.env.ROSTER_EQUIVALENCE_SEED ?? Date.now() % 100_000);
-      const random = generator(seed);
-      const model: Model = { users: [], groups: new Map(), next: 0 };
-      const directory = await startDirectory({ flavor: 'openldap', baseDn: BASE, ldif: initialLdif(model), contentSync: {} });
-      const settings = settingsFor(directory);
-      const incremental = await openTestStore(backend);
-      const full = await openTestStore(backend);
-      const client = await adminClient(directory);
-      try {
-        const first = await runSync(incremental.store, settings, { trigger: 'test' });
-        assert.deepEqual([first.mode, first.modeReason], ['full', 'first-run']);
-        await runSync(full.store, settings, { trigger: 'test', full: true });
-        assert.deepEqual(await contents(incremental), await contents(full));
-        const history: string[] = [];
-        for (let step = 0; step < STEPS; step++) {
-          const count = 1 + Math.floor(random() * 3);
-          for (let index = 0; index < count; index++) history.push(await pick(OPERATIONS, random)(client, model, random));
-          // A guard (no user left in scope) refuses both runs alike; the refused incremental run keeps its cookie.
-          const [incrementalRun, fullRun] = [await outcome(incremental, settings, false), await outcome(full, settings, true)];
-          assert.equal(incrementalRun.refused, fullRun.refused, `step ${step} (seed ${seed})`);
-          if (!incrementalRun.refused) assert.equal(incrementalRun.mode, 'incremental', `step ${step} (seed ${seed}): ${incrementalRun.modeReason}`);
-          assert.deepEqual(await contents(incremental), await contents(full), `after step ${step} (seed ${seed}):\n${history.join('\n')}`);
+    for (const variant of VARIANTS)
+      it(`after each of ${STEPS} random steps of directory changes (${variant.name})`, async () => {
+        const seed = Number(process.env.ROSTER_EQUIVALENCE_SEED ?? Date.now() % 100_000);
+        const random = generator(seed);
+        const model: Model = { variant, users: [], groups: new Map(), next: 0 };
+        const directory = await startDirectory({ flavor: 'openldap', baseDn: BASE, ldif: initialLdif(model), contentSync: {} });
+        const settings = settingsFor(directory, variant);
+        const incremental = await openTestStore(backend);
+        const full = await openTestStore(backend);
+        const client = await adminClient(directory);
+        try {
+          const first = await runSync(incremental.store, settings, { trigger: 'test' });
+          assert.deepEqual([first.mode, first.modeReason], ['full', 'first-run']);
+          await runSync(full.store, settings, { trigger: 'test', full: true });
+          assert.deepEqual(await contents(incremental), await contents(full));
+          const history: string[] = [];
+          for (let step = 0; step < STEPS; step++) {
+            const count = 1 + Math.floor(random() * 3);
+            for (let index = 0; index < count; index++) history.push(await pick(OPERATIONS, random)(client, model, random));
+            // A guard (no user left in scope) refuses both runs alike; the refused incremental run keeps its cookie.
+            const [incrementalRun, fullRun] = [await outcome(incremental, settings, false), await outcome(full, settings, true)];
+            assert.equal(incrementalRun.refused, fullRun.refused, `step ${step} (seed ${seed})`);
+            if (!incrementalRun.refused) assert.equal(incrementalRun.mode, 'incremental', `step ${step} (seed ${seed}): ${incrementalRun.modeReason}`);
+            assert.deepEqual(await contents(incremental), await contents(full), `after step ${step} (seed ${seed}):\n${history.join('\n')}`);
+          }
+          const scope = await contents(full);
+          assert.ok(scope.users.length > 0 && scope.groups.length > 0, 'the runs synchronized something');
+        } finally {
+          await client.unbind();
+          await incremental.store.close();
+          await full.store.close();
+          await directory.stop();
         }
-        const scope = await contents(full);
-        assert.ok(scope.users.length > 0 && scope.groups.length > 0, 'the runs synchronized something');
-      } finally {
-        await client.unbind();
-        await incremental.store.close();
-        await full.store.close();
-        await directory.stop();
-      }
-    });
+      });
   });
 }
