@@ -181,6 +181,31 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('never takes a refresh stopped by the size limit as complete: the run reads paged, says why and forgets the cookie', async () => {
+      const limited = await startDirectory({ flavor: 'openldap', baseDn: BASE, ldif: ldif(30), contentSync: {}, serviceSizeLimit: 40 });
+      try {
+        await withStore(backend, async (test) => {
+          const settings = openLdapSettings(limited, { ...USERS, options: { deleteUsers: true } });
+          assert.equal((await runSync(test.store, settings, { trigger: 'test' })).modeReason, 'first-run');
+          await addPeople(
+            limited,
+            Array.from({ length: 12 }, (_, index) => `s${index}`),
+          );
+          const forced = await runSync(test.store, settings, { trigger: 'test', full: true });
+          // The unpaged refresh of 42 entries stopped at 40: the paged read found them all, and deleted nobody.
+          assert.deepEqual([forced.mode, forced.modeReason], ['full', 'forced']);
+          assert.equal(forced.users.created.length, 12);
+          assert.equal(forced.users.deleted.length, 0);
+          assert.match(forced.warnings.join('\n'), /change tracking is off for this directory: .*size limit/);
+          assert.equal(await loadTracking(test.store.db), undefined, 'the tracking state is forgotten');
+          const next = await runSync(test.store, settings, { trigger: 'test' });
+          assert.deepEqual([next.mode, next.modeReason, next.users.deleted.length], ['full', 'server-cannot', 0]);
+        });
+      } finally {
+        await limited.stop();
+      }
+    });
+
     it('keeps Test settings a full preview', async () => {
       await withStore(backend, async (test) => {
         const settings = openLdapSettings(directory, USERS);
