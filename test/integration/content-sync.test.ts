@@ -76,6 +76,32 @@ describe('RFC 4533 refreshOnly against slapd with syncprov', () => {
     assert.ok(second.cookie && !second.cookie.equals(first.cookie!), 'a new cookie');
   });
 
+  it('reports deletions and filter leavers in a delete phase when slapd keeps a session log', async () => {
+    const logged = await startDirectory({
+      flavor: 'openldap',
+      baseDn: BASE,
+      ldif: [
+        ldifEntry(BASE, { objectClass: ['dcObject', 'organization'], dc: 'sync', o: 'Sync' }),
+        ldifEntry(PEOPLE, { objectClass: 'organizationalUnit', ou: 'people' }),
+        ...['fay', 'gus', 'hal'].map(person),
+      ].join('\n'),
+      contentSync: { sessionlog: 100 },
+    });
+    const loggedSession = await openBoundSession(openLdapSettings(logged).connection);
+    const loggedAdmin = await adminClient(logged);
+    try {
+      const first = await refreshOnly(loggedSession, request, undefined);
+      const known = applied(new Map(), first);
+      await loggedAdmin.del(`uid=gus,${PEOPLE}`);
+      await loggedAdmin.modify(`uid=hal,${PEOPLE}`, { operation: 'add', type: 'description', values: ['hidden'] });
+      const second = await refreshOnly(loggedSession, request, first.cookie);
+      assert.equal(second.refreshDeletes, true, 'a delete phase');
+      assert.deepEqual([...applied(known, second).values()].sort(), ['fay'], 'gus deleted, hal left the filter');
+    } finally {
+      await loggedSession.close();
+    }
+  });
+
   it('answers a cookie it cannot continue from with the whole content again, or (reload hint) SYNC_COOKIE_REFUSED', async () => {
     // slapd cannot find the ancient CSN: by default it sends every entry again with a present phase, so the
     // client's copy becomes exactly the content; with syncprov-reloadhint it refuses with e-syncRefreshRequired.

@@ -45,11 +45,22 @@ interface Variant {
   readonly attribute: 'member' | 'memberUid';
   /** The value a group lists for the entry `dn` (its DN, or its RDN's value: uid or cn). */
   valueOf(dn: string): string;
+  /**
+   * slapd keeps a session log: refreshes report deletions (delete phase) instead of the present entries (present
+   * phase). One variant each, so both ways of RFC 4533 §3.3.2 are exercised.
+   */
+  readonly sessionlog: boolean;
 }
 
 const VARIANTS: readonly Variant[] = [
-  { name: 'DN members', objectClass: 'groupOfNames', attribute: 'member', valueOf: (dn) => dn },
-  { name: 'memberUid with a {member} template', objectClass: 'posixGroup', attribute: 'memberUid', valueOf: (dn) => /^[^=]+=([^,]+)/.exec(dn)![1]! },
+  { name: 'DN members, delete phase', objectClass: 'groupOfNames', attribute: 'member', valueOf: (dn) => dn, sessionlog: true },
+  {
+    name: 'memberUid with a {member} template, present phase',
+    objectClass: 'posixGroup',
+    attribute: 'memberUid',
+    valueOf: (dn) => /^[^=]+=([^,]+)/.exec(dn)![1]!,
+    sessionlog: false,
+  },
 ];
 
 interface Model {
@@ -230,7 +241,7 @@ for (const backend of BACKENDS) {
         const seed = Number(process.env.ROSTER_EQUIVALENCE_SEED ?? Date.now() % 100_000);
         const random = generator(seed);
         const model: Model = { variant, users: [], groups: new Map(), next: 0 };
-        const directory = await startDirectory({ flavor: 'openldap', baseDn: BASE, ldif: initialLdif(model), contentSync: {} });
+        const directory = await startDirectory({ flavor: 'openldap', baseDn: BASE, ldif: initialLdif(model), contentSync: variant.sessionlog ? { sessionlog: 1000 } : {} });
         const settings = settingsFor(directory, variant);
         const incremental = await openTestStore(backend);
         const full = await openTestStore(backend);
