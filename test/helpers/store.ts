@@ -33,7 +33,9 @@ export async function openTestStore(backend: Backend): Promise<TestStore> {
 export async function dropTestSchemas(): Promise<void> {
   const admin = new pg.Client({ connectionString: POSTGRES });
   await admin.connect();
-  const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`roster_test_${process.pid}_%`]);
+  // "_" is LIKE's one-character wildcard: unescaped, process 240's pattern would drop process 24083's schemas, and
+  // other worktrees' test runs share this database.
+  const { rows } = await admin.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, [`roster\\_test\\_${process.pid}\\_%`]);
   for (const row of rows) await admin.query(`DROP SCHEMA ${row.nspname} CASCADE`);
   await admin.end();
 }
