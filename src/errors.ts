@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SYNC_EMPTY_READ: { status: 409, summary: 'The read found no user in scope while directory users exist; refused to protect them.' },
   SYNC_DELETE_GUARD: { status: 409, summary: 'The run would delete more users than options.maxDeletions allows.' },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
+  SYNC_LOCK_LOST: { status: 409, summary: "The run's lease on the sync lock ended and another instance took it over; nothing was committed." },
   AUTH_REQUIRED: { status: 401, summary: 'The request needs a session: log on first and send the token or the session cookie.' },
   FORBIDDEN: { status: 403, summary: 'The session lacks the privilege (or the CSRF token) the request needs.' },
   AUTH_REJECTED: { status: 401, summary: 'Invalid user name or password (the log says why).' },

@@ -241,6 +241,28 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await sql`delete from settings where key = 'groups-fingerprint'`.execute(db);
       },
     },
+    // Several instances on one database (issue #16): who holds the sync lock and since when, which instance
+    // recorded a run, and the claim on each scheduled tick, so one tick runs once cluster-wide.
+    '0015_instances': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('locks')
+          .addColumn('instance', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('locks')
+          .addColumn('acquired_at', sql`bigint`, (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('sync_runs').addColumn('instance', 'text').execute();
+        await db.schema
+          .createTable('schedule_claims')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('tick', sql`bigint`, (column) => column.notNull())
+          .addColumn('instance', 'text', (column) => column.notNull())
+          .addColumn('claimed_at', sql`bigint`, (column) => column.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

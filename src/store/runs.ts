@@ -24,6 +24,8 @@ export interface RunRecord {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
+  /** The instance that ran it (ROSTER_INSTANCE or host:pid); null for runs older than migration 0015. */
+  instance: string | null;
 }
 
 export interface RunChange {
@@ -41,6 +43,7 @@ export interface NewRun {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
+  instance?: string;
 }
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
@@ -80,6 +83,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
       duration_ms: Math.round(run.durationMs),
       counts: JSON.stringify(run.counts),
       warnings: JSON.stringify(run.warnings),
+      instance: run.instance ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -102,6 +106,7 @@ function toRun(row: RunRow): RunRecord {
     durationMs: Number(row.duration_ms),
     counts: { ...EMPTY_COUNTS, ...(JSON.parse(row.counts) as Partial<RunCounts>) },
     warnings: JSON.parse(row.warnings) as string[],
+    instance: row.instance,
   };
 }
 
@@ -115,4 +120,10 @@ export async function findRun(db: Executor, id: number): Promise<(RunRecord & { 
   if (!row) return undefined;
   const pages = await db.selectFrom('sync_run_change_pages').select('changes').where('run_id', '=', id).orderBy('page').execute();
   return { ...toRun(row), changes: pages.flatMap((page) => JSON.parse(page.changes) as RunChange[]) };
+}
+
+/** The latest run started by `trigger` that ended with `status` (the last scheduled commit for /api/health). */
+export async function findLastRun(db: Executor, trigger: string, status: RunStatus): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('sync_runs').selectAll().where('trigger', '=', trigger).where('status', '=', status).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? toRun(row) : undefined;
 }

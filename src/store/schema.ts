@@ -55,6 +55,8 @@ export interface SyncRunsTable {
   duration_ms: number;
   counts: string;
   warnings: string;
+  /** The instance that ran it; null for runs recorded before migration 0015. */
+  instance: Generated<string | null>;
 }
 
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */
@@ -70,6 +72,18 @@ export interface LocksTable {
   host: string;
   pid: number;
   expires_at: number;
+  /** The holder's instance name (ROSTER_INSTANCE or host:pid) and when it took the lock (ms since the epoch). */
+  instance: Generated<string>;
+  acquired_at: Generated<number>;
+}
+
+/** The last tick of a schedule some instance claimed: a tick runs on the one instance whose claim moved it. */
+export interface ScheduleClaimsTable {
+  name: string;
+  /** The tick's scheduled time, ms since the epoch. */
+  tick: number;
+  instance: string;
+  claimed_at: number;
 }
 
 export interface LoginAttemptsTable {
@@ -99,4 +113,5 @@ export interface Database {
   sync_runs: SyncRunsTable;
   sync_run_change_pages: SyncRunChangePagesTable;
   locks: LocksTable;
+  schedule_claims: ScheduleClaimsTable;
 }

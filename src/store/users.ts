@@ -233,6 +233,26 @@ export async function hasAnyUser(db: Executor): Promise<boolean> {
   return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** Whether an enabled user holds the `admin` privilege (privileges are stored as a JSON list of names). */
+export async function hasEnabledAdministrator(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('disabled', '=', 0).where('privileges', 'like', '%"admin"%').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Inserts the user unless the name is taken (`ON CONFLICT DO NOTHING` on the unique name key): true when this
+ * call inserted it. Instances starting together all try; exactly one wins, and nobody gets a unique violation.
+ */
+export async function insertUserIfNameFree(db: Executor, user: User, passwordHash: string | null): Promise<boolean> {
+  const inserted = await db
+    .insertInto('users')
+    .values(userRow(user, new Date().toISOString(), passwordHash))
+    .onConflict((conflict) => conflict.column('user_name_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 const userByKey = compiledOnce((db, key: string) => db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', key));
 
 export async function findUser(db: Executor, userName: string): Promise<StoredUser | undefined> {

@@ -56,7 +56,7 @@ async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot,
 export async function runSync(store: Store, settings: DirectorySettings, options: SyncOptions): Promise<SyncReport> {
   const lock = await store.acquireSyncLock();
   const started = new Date();
-  const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings) };
+  const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings), instance: store.instance };
   const elapsed = () => Date.now() - started.getTime();
   const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
     await recordRun(store.db, {
@@ -87,6 +87,8 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       runId = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
+        // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
+        await lock.confirm(trx);
         const id = await recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
         trace('run recorded');
         return id;
