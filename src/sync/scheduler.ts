@@ -88,7 +88,7 @@ export class SyncScheduler {
       this.onFinished('committed', (Date.now() - started) / 1000);
       const { created, updated, deleted } = report.users;
       this.log.info(
-        { event: 'sync', trigger: 'schedule', runId: report.runId, created: created.length, updated: updated.length, deleted: deleted.length },
+        { event: 'sync', trigger: 'schedule', tick: new Date(tick).toISOString(), runId: report.runId, created: created.length, updated: updated.length, deleted: deleted.length },
         'scheduled synchronization committed',
       );
     } catch (error) {
@@ -98,7 +98,7 @@ export class SyncScheduler {
       }
       this.onFinished('refused', (Date.now() - started) / 1000);
       this.log.error(
-        { event: 'sync', trigger: 'schedule', code: isRosterError(error) ? error.code : 'INTERNAL', message: (error as Error).message },
+        { event: 'sync', trigger: 'schedule', tick: new Date(tick).toISOString(), code: isRosterError(error) ? error.code : 'INTERNAL', message: (error as Error).message },
         'scheduled synchronization did not commit',
       );
     }
