@@ -218,10 +218,16 @@ describe('three instances on one PostgreSQL', () => {
     assert.ok(survivors.every((instance) => !instance.exited));
   });
 
-  it('logs users on through every survivor', async () => {
-    for (const instance of instances.filter((candidate) => candidate !== killed)) {
+  it('logs users on through every survivor, and a session from one works on the other', async () => {
+    const survivors = instances.filter((candidate) => candidate !== killed);
+    for (const instance of survivors) {
       await logOn(instance, 'admin', adminPassword);
-      await logOn(instance, 'alice', USER_PASSWORD);
+      const token = await logOn(instance, 'alice', USER_PASSWORD);
+      for (const other of survivors) {
+        const me = await api(other, '/api/me', { token });
+        assert.equal(me.status, 200, JSON.stringify(me.body));
+        assert.equal(me.body.userName, 'alice');
+      }
     }
   });
 });
