@@ -43,17 +43,16 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Inserts this holder's row unless the lock is taken: false when taken; any other failure is thrown as it is. */
 async function tryInsert(db: Executor, name: string, owner: string, instance: string): Promise<boolean> {
-  try {
-    const now = Date.now();
-    await db
-      .insertInto('locks')
-      .values({ name, owner, instance, host: hostname(), pid: process.pid, acquired_at: now, expires_at: now + LEASE_MS })
-      .execute();
-    return true;
-  } catch {
-    return false;
-  }
+  const now = Date.now();
+  const inserted = await db
+    .insertInto('locks')
+    .values({ name, owner, instance, host: hostname(), pid: process.pid, acquired_at: now, expires_at: now + LEASE_MS })
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .returning('name')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 function describeHolder(holder: { instance: string; host: string; pid: number; acquired_at: number }): string {

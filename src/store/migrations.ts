@@ -254,6 +254,8 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('acquired_at', sql`bigint`, (column) => column.notNull().defaultTo(0))
           .execute();
         await db.schema.alterTable('sync_runs').addColumn('instance', 'text').execute();
+        // /api/health asks for the last scheduled commit at every probe; without it, a scan of the history.
+        await db.schema.createIndex('sync_runs_trigger_status').on('sync_runs').columns(['trigger', 'status', 'id']).execute();
         await db.schema
           .createTable('schedule_claims')
           .addColumn('name', 'text', (column) => column.primaryKey())

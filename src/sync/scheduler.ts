@@ -24,6 +24,7 @@ export class SyncScheduler {
   private watcher: ReturnType<typeof setInterval> | undefined;
   private storedText: string | undefined;
   private loaded = false;
+  private stopped = false;
   private reloads: Promise<void> = Promise.resolve();
 
   constructor(
@@ -53,16 +54,23 @@ export class SyncScheduler {
   }
 
   private async readSchedule(): Promise<void> {
+    let raw: string | undefined;
+    try {
+      raw = await loadRawDirectorySettings(this.store.db);
+    } catch (error) {
+      // The database is unreachable for now: keep the schedule there is, and read again at the next watch.
+      this.log.warn({ event: 'schedule', code: isRosterError(error) ? error.code : 'INTERNAL', message: (error as Error).message }, 'the stored schedule could not be read');
+      return;
+    }
+    if (this.stopped || (this.loaded && raw === this.storedText)) return;
+    this.storedText = raw;
+    this.loaded = true;
     let pattern: string | undefined;
     try {
-      const raw = await loadRawDirectorySettings(this.store.db);
-      if (this.loaded && raw === this.storedText) return;
-      this.storedText = raw;
-      this.loaded = true;
       pattern = raw === undefined ? undefined : decodeDirectorySettings(raw, this.store.secrets).schedule;
     } catch (error) {
-      // Unreadable settings (another instance's secret key, say) schedule nothing; say so once per change.
-      this.log.warn({ event: 'schedule', code: isRosterError(error) ? error.code : 'INTERNAL', message: (error as Error).message }, 'the stored schedule could not be read');
+      // Settings this instance cannot read (another secret key, say) schedule nothing; said once per change.
+      this.log.warn({ event: 'schedule', code: isRosterError(error) ? error.code : 'INTERNAL', message: (error as Error).message }, 'the stored settings could not be read');
     }
     if (pattern === this.pattern && (this.job || !pattern)) return;
     this.job?.stop();
@@ -109,13 +117,13 @@ export class SyncScheduler {
     this.log.debug({ event: 'sync', trigger: 'schedule', tick: new Date(tick).toISOString(), reason }, 'scheduled tick served elsewhere');
   }
 
+  /** Ends scheduling for good (the app is closing); a reload still in flight schedules nothing. */
   stop(): void {
+    this.stopped = true;
     if (this.watcher) clearInterval(this.watcher);
     this.watcher = undefined;
     this.job?.stop();
     this.job = undefined;
     this.pattern = undefined;
-    this.storedText = undefined;
-    this.loaded = false;
   }
 }
