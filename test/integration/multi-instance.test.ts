@@ -162,17 +162,20 @@ describe('three instances on one PostgreSQL', () => {
     await sql.query('ROLLBACK');
     // Until a survivor commits, there are no directory users at all; then all of them, never a part.
     directoryUsers = await waitFor('a survivor to commit the first run', async () => {
-      const created = (
-        await sql.query<{ created: number }>(`select (counts::json->>'created')::int as created from sync_runs where status = 'committed' and counts::json->>'created' <> '0'`)
-      ).rows;
-      const users = await count(`select count(*) as n from users where source = 'directory'`);
-      if (created.length === 0) {
-        assert.equal(users, 0, 'users without a committed run');
+      // One statement, one snapshot: the users and the runs that created them, seen at the same instant.
+      const { rows } = await sql.query<{ users: string; runs: string; created: string | null }>(
+        `select (select count(*) from users where source = 'directory') as users,
+                (select count(*) from sync_runs where status = 'committed' and counts::json->>'created' <> '0') as runs,
+                (select sum((counts::json->>'created')::int) from sync_runs where status = 'committed') as created`,
+      );
+      const seen = { users: Number(rows[0]!.users), runs: Number(rows[0]!.runs), created: Number(rows[0]!.created ?? 0) };
+      if (seen.runs === 0) {
+        assert.equal(seen.users, 0, 'users without a committed run');
         return undefined;
       }
-      assert.equal(created.length, 1, 'the users were created by one run');
-      assert.equal(users, created[0]!.created, 'all the users of the committed run');
-      return users;
+      assert.equal(seen.runs, 1, 'the users were created by one run');
+      assert.equal(seen.users, seen.created, 'all the users of the committed run');
+      return seen.users;
     });
     assert.ok(directoryUsers > 600, `${directoryUsers} directory users`);
     assert.equal(await count(`select count(*) as n from sync_runs where instance = '${killed.name}'`), 0, 'the killed run recorded nothing');
