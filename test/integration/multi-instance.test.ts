@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ const NAMES = ['node-a', 'node-b', 'node-c'];
 
 interface Instance {
   name: string;
+  dataDir: string;
   child: ChildProcess;
   url: string;
   stderr: string;
@@ -55,7 +56,9 @@ function startInstance(name: string): Promise<Instance> {
   const env = { ...process.env, ROSTER_INSTANCE: name, ROSTER_SECRET_KEY: 'one key shared by every instance', ROSTER_ADMIN_PASSWORD: '', ROSTER_LOG_LEVEL: 'debug' };
   const dataDir = mkdtempSync(join(tmpdir(), `roster-${name}-`));
   const child = spawn(process.execPath, [BIN, '--data', dataDir, '--database-url', databaseUrl, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const instance: Instance = { name, child, url: '', stderr: '', logs: [], exited: false };
+  const instance: Instance = { name, dataDir, child, url: '', stderr: '', logs: [], exited: false };
+  // Known to after() from the start: a sibling failing to start must not leave this one running.
+  instances.push(instance);
   let pending = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     const lines = (pending + chunk.toString('utf8')).split('\n');
@@ -107,6 +110,7 @@ after(async () => {
   await waitFor('the instances to stop', () => instances.every((instance) => instance.exited), 10_000).catch(() => {
     for (const instance of instances) if (!instance.exited) instance.child.kill('SIGKILL');
   });
+  for (const instance of instances) rmSync(instance.dataDir, { recursive: true, force: true });
   await sql.end();
   await dropTestSchemas();
   await stopAllDirectories();
@@ -118,7 +122,7 @@ describe('three instances on one PostgreSQL', () => {
   let killed: Instance;
 
   it('start together on a fresh schema: all stay up, one administrator, its password printed by one of them', async () => {
-    instances.push(...(await Promise.all(NAMES.map(startInstance))));
+    await Promise.all(NAMES.map(startInstance));
     const notices = instances.filter((instance) => /Created the administrator/.test(instance.stderr));
     assert.equal(notices.length, 1, instances.map((instance) => `${instance.name}: ${instance.stderr}`).join('\n'));
     adminPassword = /Created the administrator "admin" with the password: (\S+)/.exec(notices[0]!.stderr)![1]!;
