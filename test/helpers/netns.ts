@@ -16,6 +16,14 @@ const BIN = fileURLToPath(new URL('../../bin/roster.js', import.meta.url));
 export function namespaceSkipReason(): string | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'needs root (ip netns); CI runs as root';
   if (!IP) return 'iproute2 is not installed (apt-get install iproute2)';
+  // Root in a container may still lack CAP_SYS_ADMIN: try one.
+  const probe = `roster-probe-${process.pid}-${randomBytes(3).toString('hex')}`;
+  try {
+    execFileSync(IP, ['netns', 'add', probe], { stdio: 'pipe' });
+    execFileSync(IP, ['netns', 'del', probe], { stdio: 'pipe' });
+  } catch (error) {
+    return `network namespaces cannot be created here: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
+  }
   return undefined;
 }
 
