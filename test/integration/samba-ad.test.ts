@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import {
@@ -141,6 +142,18 @@ describe('a real Active Directory (Samba AD DC)', { skip }, () => {
       'member;range=1500-*',
     ]);
     assert.equal(ranged.split('\n').filter((line) => line.startsWith('member;range=1500-*: ')).length, BULK_USERS + 1 - 1500);
+  });
+
+  it('fetches every range of a big group from the server, as it must from a Windows DC (member;range=1500-*)', async () => {
+    const groupDn = `CN=Everyone Bulk,OU=Groups,${SAMBA_BASE}`;
+    const script = fileURLToPath(new URL('../fixtures/samba-ranged-read.ts', import.meta.url));
+    const result = await domain.namespace.spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(manualSample()), groupDn]);
+    assert.equal(result.code, 0, result.stderr);
+    const { firstChunk, values } = JSON.parse(result.stdout) as { firstChunk: string[]; values: string[] };
+    assert.deepEqual(firstChunk, ['member;range=0-1499']);
+    assert.equal(values.length, BULK_USERS + 1);
+    assert.equal(new Set(values.map((value) => value.toLowerCase())).size, BULK_USERS + 1);
+    assert.deepEqual(new Set(values), new Set(domain.searchDns(`(memberOf=${groupDn})`)));
   });
 
   it("refuses LDAPS with Samba's self-signed certificate (LDAP_TLS_UNTRUSTED), and accepts it with ignoreSslWarnings", async () => {
