@@ -11,6 +11,8 @@ import type { CliResult } from './cli.js';
 
 export const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip'].find((path) => existsSync(path));
 const BIN = fileURLToPath(new URL('../../bin/roster.js', import.meta.url));
+/** The checkout: programs run with `--import tsx` resolve it from here. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Why namespaces cannot be used here, or undefined when they can. */
 export function namespaceSkipReason(): string | undefined {
@@ -44,7 +46,7 @@ export function createNamespace(prefix: string): NetworkNamespace {
   execFileSync(IP!, ['netns', 'exec', name, IP!, 'link', 'set', 'lo', 'up'], { stdio: 'pipe' });
   const spawnIn = (program: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}) =>
     new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(IP!, ['netns', 'exec', name, program, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(IP!, ['netns', 'exec', name, program, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
