@@ -73,7 +73,7 @@ function provision(namespace: NetworkNamespace, dir: string): void {
 }
 
 async function waitForLdap(namespace: NetworkNamespace, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`samba exited with ${child.exitCode}:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     // Both listeners: LDAPS opens last, once the self-signed certificate has been generated.
@@ -83,7 +83,7 @@ async function waitForLdap(namespace: NetworkNamespace, child: ChildProcess, log
     if (probe.code === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error('samba did not answer on ldaps://127.0.0.1 within 60 s');
+  throw new Error('samba did not answer on ldaps://127.0.0.1 within 120 s');
 }
 
 export async function startSambaDomain(options: { bulkUsers: number }): Promise<SambaDomain> {

@@ -85,7 +85,7 @@ before(
     server = await start389({ baseDn: DS389_BASE, ldif: ds389Fixture() });
     console.log(`# 389 Directory Server instance created, started and filled (${DS389_BULK_USERS} bulk users) in ${Date.now() - started} ms`);
   },
-  { timeout: 180_000 },
+  { timeout: 300_000 },
 );
 after(async () => {
   await stopAll389();

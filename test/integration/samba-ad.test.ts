@@ -72,7 +72,7 @@ before(
     domain = await startSambaDomain({ bulkUsers: BULK_USERS });
     console.log(`# Samba AD DC provisioned, filled (${BULK_USERS} bulk users) and started in ${Date.now() - started} ms`);
   },
-  { timeout: 180_000 },
+  { timeout: 300_000 },
 );
 after(async () => {
   await stopAllSambaDomains();
@@ -118,6 +118,17 @@ describe('a real Active Directory (Samba AD DC)', { skip }, () => {
     // No alarm: it is AD's own partition, where no user of this domain lives.
     assert.deepEqual(
       report.warnings.filter((warning) => /refer/i.test(warning)),
+      [],
+    );
+  });
+
+  // Marked todo until read-scope (issue #11 item 3) is merged: the report has no `references` before it.
+  const referencesReported = { todo: 'continuation references in the report (issue #11 item 3, branch read-scope)' };
+  it('lists the Configuration reference in the report, quietly', referencesReported, async () => {
+    const report = await testSettings(manualSample());
+    assert.deepEqual(report.references, [{ url: `ldap://${SAMBA_REALM}/CN=Configuration,${SAMBA_BASE}`, subtree: `CN=Configuration,${SAMBA_BASE}`, quiet: true }]);
+    assert.deepEqual(
+      report.warnings.filter((warning) => /configuration|refer/i.test(warning)),
       [],
     );
   });
