@@ -96,7 +96,7 @@ export const connectionSchema = z.object({
   baseDn: dn.default('').describe('Base DN of the searches; detected from the root DSE when empty.'),
   timeoutSeconds: z.number().positive().max(3600).default(30).describe('Time limit of each LDAP operation (one page of a search, a bind).'),
   connectTimeoutSeconds: z.number().positive().max(300).default(10).describe('Time limit for opening a connection to one server before trying the next.'),
-  pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page of the paged searches (RFC 2696). Keep it at or under the server size limit (AD: 1000).'),
+  pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page (RFC 2696 paged searches): at most the server limit (AD: 1000), below nsSizeLimit (389).'),
 });
 
 export const usersSchema = z.object({

@@ -129,7 +129,7 @@ describe('a real 389 Directory Server', { skip }, () => {
     assert.deepEqual(names(report), ['alice', 'dave']);
   });
 
-  it('reads over LDAPS trusting the instance’s CA, and refuses it without (LDAP_TLS_UNTRUSTED)', async () => {
+  it('reads over LDAPS and StartTLS trusting the instance’s CA, and refuses LDAPS without it (LDAP_TLS_UNTRUSTED)', async () => {
     const tls = { server: `localhost:${server.tlsPort}`, protocol: 'ldap-ssl' };
     const trusted = await directoryTest(settings({ connection: { ...tls, caCertificate: server.caFile }, groups: { groups: ['unix-staff'] } }));
     assert.equal(trusted.code, 0, trusted.stderr);
@@ -137,6 +137,11 @@ describe('a real 389 Directory Server', { skip }, () => {
     const untrusted = await directoryTest(settings({ connection: tls, groups: { groups: ['unix-staff'] } }));
     assert.equal(untrusted.code, 1);
     assert.match(untrusted.stderr, /\[LDAP_TLS_UNTRUSTED\]/);
+    const startTls = await directoryTest(
+      settings({ connection: { server: `localhost:${server.port}`, protocol: 'ldap-tls', caCertificate: server.caFile }, groups: { groups: ['unix-staff'] } }),
+    );
+    assert.equal(startTls.code, 0, startTls.stderr);
+    assert.deepEqual(names(startTls.report), ['alice', 'dave']);
   });
 });
 

@@ -256,6 +256,13 @@ describe('logging on to a real Active Directory (Samba AD DC)', { skip }, () => 
     assert.doesNotMatch(loggedReasons(), new RegExp(SAMBA_USER_PASSWORD));
   });
 
+  it('maps data 701 (account expired) to AUTH_REJECTED, and the log says why', async () => {
+    const result = await login('ivan');
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Invalid user name or password\. \[AUTH_REJECTED\]/);
+    assert.match(loggedReasons(), /AD: account expired \(701\)/);
+  });
+
   it('refuses a wrong password with AUTH_REJECTED (data 52e)', async () => {
     const result = await login('bob', 'Wrong-Password-9');
     assert.equal(result.code, 1);
