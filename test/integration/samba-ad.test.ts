@@ -268,4 +268,38 @@ describe('logging on to a real Active Directory (Samba AD DC)', { skip }, () => 
     assert.equal(result.code, 1);
     assert.match(result.stderr, /\[AUTH_REJECTED\]/);
   });
+  it('keeps a user renamed in AD (new CN and UPN) by their objectGUID: updated, neither created nor deleted', async () => {
+    const bobDn = `CN=Bob Builder,OU=Staff,${SAMBA_BASE}`;
+    const raw = domain.namespace.run('/usr/bin/ldapsearch', [...domain.adminArgs, '-LLL', '-b', bobDn, '-s', 'base', '(objectClass=*)', 'objectGUID']);
+    const bytes = Buffer.from(/^objectGUID:: (.+)$/m.exec(raw)![1]!, 'base64');
+    // MS-DTYP §2.3.4: the first three fields are little-endian on the wire.
+    const hex = Buffer.concat([
+      Buffer.from(bytes.subarray(0, 4)).reverse(),
+      Buffer.from(bytes.subarray(4, 6)).reverse(),
+      Buffer.from(bytes.subarray(6, 8)).reverse(),
+      bytes.subarray(8),
+    ]).toString('hex');
+    const guid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const before = JSON.parse((await domain.namespace.roster(['--data', data, 'users', 'show', 'bob', '--json'])).stdout) as { stableId: string };
+    assert.equal(before.stableId, `objectGUID:${guid}`);
+
+    domain.modify(
+      `dn: ${bobDn}\nchangetype: modrdn\nnewrdn: CN=Robert Builder\ndeleteoldrdn: 1\n\n` +
+        `dn: CN=Robert Builder,OU=Staff,${SAMBA_BASE}\nchangetype: modify\nreplace: userPrincipalName\nuserPrincipalName: robert@${SAMBA_REALM}\n`,
+    );
+    const sync = await domain.namespace.roster(['--data', data, 'directory', 'sync', '--json']);
+    assert.equal(sync.code, 0, sync.stderr);
+    const report = JSON.parse(sync.stdout) as {
+      users: { created: unknown[]; deleted: unknown[]; updated: Array<{ userName: string; changes: Record<string, { from: unknown; to: unknown }> }> };
+    };
+    assert.deepEqual(report.users.created, []);
+    assert.deepEqual(report.users.deleted, []);
+    const renamed = report.users.updated.find((user) => user.changes.userName !== undefined);
+    assert.deepEqual(renamed?.changes.userName, { from: 'bob', to: 'robert' });
+    const after = JSON.parse((await domain.namespace.roster(['--data', data, 'users', 'show', 'robert', '--json'])).stdout) as { stableId: string; dn: string };
+    assert.equal(after.stableId, before.stableId);
+    assert.equal(after.dn, `CN=Robert Builder,OU=Staff,${SAMBA_BASE}`);
+    const login = await domain.namespace.roster(['--data', data, 'login', 'robert', '--password-stdin'], { input: `${SAMBA_USER_PASSWORD}\n` });
+    assert.equal(login.code, 0, login.stderr);
+  });
 });
