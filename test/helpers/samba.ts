@@ -9,7 +9,7 @@
  * samba-tool over LDAP would take minutes. Only the LDAP service runs (`server services = ldap`).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ export interface SambaDomain {
 }
 
 function provision(namespace: NetworkNamespace, dir: string): void {
+  mkdirSync(join(dir, 'run'));
   namespace.run(SAMBA_TOOL, [
     'domain',
     'provision',
@@ -66,6 +67,9 @@ function provision(namespace: NetworkNamespace, dir: string): void {
     '--option=bind interfaces only=yes',
     '--option=server services = ldap',
     `--option=log file = ${join(dir, 'log.%m')}`,
+    // Not the system's /run/samba: a second DC (another run) would find its pid file and refuse to start.
+    `--option=pid directory = ${join(dir, 'run')}`,
+    `--option=ncalrpc dir = ${join(dir, 'run', 'ncalrpc')}`,
   ]);
   // provision drops this option from the smb.conf it writes; simple binds over plain LDAP need it.
   const config = join(dir, 'etc', 'smb.conf');
