@@ -69,7 +69,8 @@ export function createNamespace(prefix: string): NetworkNamespace {
       });
     },
     spawn: spawnIn,
-    roster: (args, options) => spawnIn(process.execPath, [BIN, ...args], options),
+    // The namespace has its own loopback: a PostgreSQL named by ROSTER_DATABASE_URL is out of reach; --data it is.
+    roster: (args, options) => spawnIn(process.execPath, [BIN, ...args], { ...options, env: { ...options?.env, ROSTER_DATABASE_URL: '' } }),
     remove() {
       try {
         execFileSync(IP!, ['netns', 'del', name], { stdio: 'pipe' });
