@@ -8,7 +8,8 @@ import type { LdapSession } from '../ldap/session.js';
 import { dnKey } from '../rfc/dn.js';
 import { escapeFilterValue } from '../rfc/filter.js';
 import { MemberIndex, type MemberProfile, type MemberTemplate } from './member-filter.js';
-import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
+import type { DirectoryGroup, DirectoryUser } from '../snapshot.js';
+import type { ReferenceCollector } from './references.js';
 import type { WarningCollector } from './warnings.js';
 
 export interface ReadUser extends DirectoryUser {
@@ -31,7 +32,7 @@ export interface RawGroup {
  */
 type Target = number;
 const groupTarget = (index: number): Target => ~index;
-const NOTHING: readonly Target[] = Object.freeze([]);
+const NOTHING: readonly Target[] = [];
 
 /** Per group, the distinct users and nested groups it lists directly, by position. */
 interface ResolvedGroup {
@@ -47,6 +48,7 @@ export interface MembershipInput {
   session: LdapSession;
   baseDn: string;
   warnings: WarningCollector;
+  references: ReferenceCollector;
 }
 
 export interface Membership {
@@ -69,9 +71,11 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
   // userSeen[u] === g + 1 once user u is listed for group g: distinct members without a Set per group.
   const userSeen = new Int32Array(input.users.length);
   const groupSeen = new Int32Array(input.groups.length);
+  // The group lists of users in two groups or more: their own, grown here. Users in one group share that group's list.
+  const ownLists = new Map<number, string[]>();
   const resolved = input.groups.map((group, g): ResolvedGroup => {
     const entry: ResolvedGroup = { users: [], groups: [] };
-    let onlyThisGroup: string[] | undefined;
+    let onlyThisGroup: readonly string[] | undefined;
     // Indexed loops here and below: for-of allocates an iterator result per element until the optimizing compiler
     // takes over, and these loops run once per process over 100,000 elements.
     const members = group.members;
@@ -86,10 +90,13 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
           userSeen[target] = g + 1;
           entry.users.push(target);
           const user = input.users[target]!;
-          // Most users are in one group: they share one frozen list per group; a second group gives a list of their own.
-          if (user.groupKeys.length === 0) user.groupKeys = onlyThisGroup ??= Object.freeze([group.dnKey]) as string[];
-          else if (Object.isFrozen(user.groupKeys)) user.groupKeys = [user.groupKeys[0]!, group.dnKey];
-          else user.groupKeys.push(group.dnKey);
+          // Most users are in one group: they share one list per group; a second group gives a list of their own.
+          if (user.groupKeys.length === 0) user.groupKeys = onlyThisGroup ??= [group.dnKey];
+          else {
+            const own = ownLists.get(target);
+            if (own) own.push(group.dnKey);
+            else ownLists.set(target, (user.groupKeys = [user.groupKeys[0]!, group.dnKey]));
+          }
         } else if (~target !== g && groupSeen[~target] !== g + 1) {
           groupSeen[~target] = g + 1;
           entry.groups.push(~target);

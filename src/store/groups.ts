@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DirectoryGroup, DirectoryUser } from '../directory/snapshot.js';
+import type { DirectoryGroup, DirectoryUser } from '../snapshot.js';
 import { userNameKey } from '../model.js';
 import { insertMany } from './bulk.js';
 import type { Executor } from './users.js';

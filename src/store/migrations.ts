@@ -265,6 +265,16 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    // The search continuation references a run's read met (subtrees not read), reported quietly or not: the run
+    // record keeps them, since quiet ones leave no warning behind.
+    '0027_run_unread_subtrees': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_runs')
+          .addColumn('unread_subtrees', 'text', (column) => column.notNull().defaultTo('[]'))
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -5,7 +5,7 @@
  * database as it was before the run, since nothing is committed until the end.
  */
 import type { Transaction } from 'kysely';
-import type { DirectorySnapshot } from '../directory/snapshot.js';
+import type { DirectorySnapshot } from '../snapshot.js';
 import { userNameKey } from '../model.js';
 import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';

@@ -6,9 +6,10 @@
  * renamed or moved entry updates its user instead of creating a second one. Manual users are never touched.
  */
 import type { DirectorySettings } from '../config/schema.js';
-import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
+import type { DirectorySnapshot, DirectoryUser } from '../snapshot.js';
 import { userNameKey, type LocalUser, type User } from '../model.js';
 import { dnKey } from '../rfc/dn.js';
+import { UnreadSubtrees, type ReportedReference } from './unread.js';
 
 export interface FieldChange<T> {
   from: T;
@@ -52,6 +53,10 @@ export interface SyncPlan {
   deleted: PlannedRemoval[];
   /** Users that left the scope and are kept (options.deleteUsers off). */
   outOfScope: PlannedRemoval[];
+  /** Users not found whose entries may be in a subtree the read did not see: kept unchanged (sync/unread.ts). */
+  keptUnread: PlannedRemoval[];
+  /** The search continuation references met by the read, one per URL. */
+  references: ReportedReference[];
   unchanged: number;
   /** Directory-sourced users before the run: the base of the deletion guard's percentage. */
   directoryUsersBefore: number;
@@ -194,10 +199,13 @@ function newUser(entry: DirectoryUser, defaults: Defaults): User {
   };
 }
 
-function removalReason(user: LocalUser, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
+function isOutsideSelection(user: LocalUser, outside: Map<string, string>): boolean {
   const key = localDnKey(user);
-  const name = outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined);
-  if (name !== undefined) return `no longer in group ${settings.groups.groups.join(', ')}`;
+  return (outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined)) !== undefined;
+}
+
+function removalReason(snapshot: DirectorySnapshot, outsideSelection: boolean, settings: DirectorySettings): string {
+  if (outsideSelection) return `no longer in group ${settings.groups.groups.join(', ')}`;
   return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
@@ -211,6 +219,8 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     updated: [],
     deleted: [],
     outOfScope: [],
+    keptUnread: [],
+    references: [],
     unchanged: 0,
     directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0),
     warnings: [...snapshot.warnings],
@@ -268,15 +278,26 @@ function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnap
     outside.set(user.stableId, user.userName);
     outside.set(user.dnKey, user.userName);
   }
+  const unread = new UnreadSubtrees(snapshot.unreadSubtrees);
   index.users.forEach((user, position) => {
     if (index.matched[position] === 1) return;
     if (ambiguous.has(userNameKey(user.userName))) {
       plan.warnings.push(`user '${user.userName}' is kept unchanged: several directory entries carry that name`);
       return;
     }
-    const removal = { userName: user.userName, reason: removalReason(user, snapshot, outside, settings) };
+    const outsideSelection = isOutsideSelection(user, outside);
+    // Nothing is inferred about users Roster could not see: an unread subtree may still hold them.
+    const kept = unread.isEmpty ? undefined : unread.keepReason(localDnKey(user), outsideSelection);
+    if (kept !== undefined) {
+      plan.keptUnread.push({ userName: user.userName, reason: kept });
+      return;
+    }
+    const removal = { userName: user.userName, reason: removalReason(snapshot, outsideSelection, settings) };
     (settings.options.deleteUsers ? plan.deleted : plan.outOfScope).push(removal);
   });
+  const { references, warnings } = unread.report();
+  plan.references = references;
+  plan.warnings.push(...warnings);
 }
 
 /** Renames are checked last, once it is known which names deletions free up. */
