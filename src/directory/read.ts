@@ -13,7 +13,9 @@ import type { LdapSession } from '../ldap/session.js';
 import { dnKey, parseDn } from '../rfc/dn.js';
 import { parseFilter, serializeFilter } from '../rfc/filter.js';
 import { BINARY_ATTRIBUTES, STABLE_ID_ATTRIBUTES, attributesWorthRequesting, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
-import { compileMemberTemplate, profileEntry, type MemberTemplate } from './member-filter.js';
+import { readClassHierarchy } from './class-hierarchy.js';
+import { compileMemberTemplate, type MemberTemplate } from './member-filter.js';
+import { profileEntry } from './member-index.js';
 import { ReferenceCollector } from './references.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
 import type { DirectorySnapshot, ReadProgress, ReferenceSearch } from '../snapshot.js';
@@ -44,7 +46,7 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
   const session = await openBoundSession(settings.connection);
   try {
     const baseDn = settings.connection.baseDn || (await detectBaseDn(session));
-    const template = settings.groups.memberSearchFilter ? compileMemberTemplate(settings.groups.memberSearchFilter) : undefined;
+    const template = settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined;
     const context: ReadContext = {
       settings,
       session,
@@ -70,6 +72,12 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
   } finally {
     await session.close();
   }
+}
+
+/** The template compiled with the server's class hierarchy, read only when the template compares objectClass. */
+async function memberTemplate(session: LdapSession, text: string): Promise<MemberTemplate> {
+  const usesObjectClass = /objectclass/i.test(text);
+  return compileMemberTemplate(text, usesObjectClass ? await readClassHierarchy(session) : undefined);
 }
 
 function canonicalFilter(filter: string | undefined): string {

@@ -3,11 +3,11 @@
  * with a group selection, the users reachable from a selected group; without, every user read.
  */
 import type { DirectorySettings } from '../config/schema.js';
-import { MEMBER_PLACEHOLDER } from '../config/schema.js';
 import type { LdapSession } from '../ldap/session.js';
 import { dnKey } from '../rfc/dn.js';
-import { escapeFilterValue } from '../rfc/filter.js';
-import { MemberIndex, type MemberProfile, type MemberTemplate } from './member-filter.js';
+import { memberKey, type MemberProfile, type MemberTemplate } from './member-filter.js';
+import { MemberIndex } from './member-index.js';
+import { searchMembers } from './member-search.js';
 import type { DirectoryGroup, DirectoryUser } from '../snapshot.js';
 import type { ReferenceCollector } from './references.js';
 import type { WarningCollector } from './warnings.js';
@@ -127,44 +127,41 @@ async function memberLookup(input: MembershipInput): Promise<(member: string) =>
       return found;
     };
   }
-  if (template.indexedAttributes.length > 0) {
-    // Straight from the lists, not through a map of 100,000 DNs; the few entries both filters matched count as groups.
-    const index = new MemberIndex<Target>(template);
-    const groupKeys = new Set(input.groups.map((group) => group.dnKey));
-    input.users.forEach((user, position) => {
-      if (user.memberProfile !== undefined && !groupKeys.has(user.dnKey)) index.add(position, user.memberProfile);
-    });
-    input.groups.forEach((group, position) => {
-      index.add(groupTarget(position), group.memberProfile);
-    });
-    return (member) => index.resolve(member);
-  }
-  return serverLookup(input, targetsByDn(input));
+  const index = memoryIndex(input, template);
+  if (template.serverBranches.length === 0) return (member) => index.resolve(member);
+  const byDn = targetsByDn(input);
+  const members = [...new Set(input.groups.flatMap((group) => group.members))];
+  const found = await searchMembers(
+    { session: input.session, baseDn: input.baseDn, pageSize: input.settings.connection.pageSize, references: input.references },
+    template.serverBranches,
+    members,
+    (key) => byDn.get(key),
+  );
+  const serverRules = [...new Set(template.serverBranches.map((branch) => branch.rule))];
+  return (member) => {
+    const local = index.resolve(member);
+    let merged: Target[] | undefined;
+    for (const rule of serverRules) {
+      const remote = found.get(memberKey(rule, member) ?? '');
+      if (!remote) continue;
+      merged ??= [...local];
+      for (const target of remote) if (!merged.includes(target)) merged.push(target);
+    }
+    return merged ?? local;
+  };
 }
 
-/** For templates that cannot be evaluated in memory: one search per distinct member value, a few in flight. */
-async function serverLookup(input: MembershipInput, byDn: Map<string, Target>): Promise<(member: string) => Target[]> {
-  const values = [...new Set(input.groups.flatMap((group) => group.members))];
-  const results = new Map<string, Target[]>();
-  const template = input.settings.groups.memberSearchFilter!;
-  const work = async (value: string) => {
-    const targets: Target[] = [];
-    const filter = template.split(MEMBER_PLACEHOLDER).join(escapeFilterValue(value));
-    for await (const page of input.session.searchPages({ base: input.baseDn, filter, attributes: ['1.1'], purpose: `member search for '${value}'` })) {
-      for (const entry of page.entries) {
-        const target = byDn.get(dnKey(entry.dn));
-        if (target !== undefined) targets.push(target);
-      }
-    }
-    results.set(value, targets);
-  };
-  const queue = [...values];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
-    }),
-  );
-  return (member) => results.get(member) ?? [];
+/** The in-memory part: straight from the lists, not through a map of 100,000 DNs; entries both filters matched count as groups. */
+function memoryIndex(input: MembershipInput, template: MemberTemplate): MemberIndex<Target> {
+  const index = new MemberIndex<Target>(template);
+  const groupKeys = new Set(input.groups.map((group) => group.dnKey));
+  input.users.forEach((user, position) => {
+    if (user.memberProfile !== undefined && !groupKeys.has(user.dnKey)) index.add(position, user.memberProfile);
+  });
+  input.groups.forEach((group, position) => {
+    index.add(groupTarget(position), group.memberProfile);
+  });
+  return index;
 }
 
 function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {

@@ -14,7 +14,8 @@ describe('the subtree of a continuation reference (RFC 4516)', () => {
   });
 
   it('is unknown when the URL names no DN, a malformed one, or is not an LDAP URL', () => {
-    for (const url of ['ldap://host', 'ldap://host/', 'ldap://host/??sub', 'ldap://host/%ZZ', 'ldap://host/not a dn', 'http://host/dc=x', '']) assert.equal(referenceDn(url), undefined, url);
+    for (const url of ['ldap://host', 'ldap://host/', 'ldap://host/??sub', 'ldap://host/%ZZ', 'ldap://host/not a dn', 'http://host/dc=x', ''])
+      assert.equal(referenceDn(url), undefined, url);
   });
 
   it('stands for the whole base DN when unknown: Roster assumes the worst', () => {
@@ -120,7 +121,11 @@ describe('planning with subtrees that were not read', () => {
   });
 
   it('is not quiet about an AD partition where a stored user lives, and keeps that user', () => {
-    const plan = planSync(snapshot([entry('anna')], { unreadSubtrees: [subtree('dc=DomainDnsZones,dc=x', 'users', true)] }), [stored('anna'), stored('odd', 'x,dc=DomainDnsZones')], deleting);
+    const plan = planSync(
+      snapshot([entry('anna')], { unreadSubtrees: [subtree('dc=DomainDnsZones,dc=x', 'users', true)] }),
+      [stored('anna'), stored('odd', 'x,dc=DomainDnsZones')],
+      deleting,
+    );
     assert.deepEqual(
       plan.keptUnread.map((kept) => kept.userName),
       ['odd'],
@@ -131,7 +136,11 @@ describe('planning with subtrees that were not read', () => {
 
   it('with a group selection, keeps users who seem to have left it when the group search did not read a subtree', () => {
     const outsideSelection = [{ dnKey: `uid=bert,ou=people,${BASE}`, stableId: 'entryUUID:bert', userName: 'bert' }];
-    const withGroupReference = planSync(snapshot([entry('anna')], { outsideSelection, unreadSubtrees: [subtree('ou=groups2,dc=x', 'groups')] }), [stored('anna'), stored('bert')], selecting);
+    const withGroupReference = planSync(
+      snapshot([entry('anna')], { outsideSelection, unreadSubtrees: [subtree('ou=groups2,dc=x', 'groups')] }),
+      [stored('anna'), stored('bert')],
+      selecting,
+    );
     assert.deepEqual(
       withGroupReference.keptUnread.map((kept) => kept.userName),
       ['bert'],

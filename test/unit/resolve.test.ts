@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
-import { compileMemberTemplate, profileEntry } from '../../src/directory/member-filter.js';
+import { compileMemberTemplate } from '../../src/directory/member-filter.js';
+import { profileEntry } from '../../src/directory/member-index.js';
 import { ReferenceCollector } from '../../src/directory/references.js';
 import { resolveMembership, type RawGroup, type ReadUser } from '../../src/directory/resolve.js';
 import { WarningCollector } from '../../src/directory/warnings.js';
 import type { LdapSession } from '../../src/ldap/session.js';
+import { ClassHierarchy } from '../../src/rfc/object-classes.js';
 
 const settings = validateSettings({ preset: 'openldap', connection: { server: 'x', administrativeDn: 'cn=a', password: 'p' }, groups: { groups: ['all'] } });
-const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))');
+const classes = new ClassHierarchy(["( 1.3.6.1.1.1.2.0 NAME 'posixAccount' SUP top AUXILIARY )", "( 1.3.6.1.1.1.2.2 NAME 'posixGroup' SUP top STRUCTURAL )"]);
+const template = compileMemberTemplate('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))', classes);
 const entry = (attributes: Record<string, string[]>) => ({ values: (name: string) => attributes[name.toLowerCase()] ?? [] });
 
 function user(name: string): ReadUser {
