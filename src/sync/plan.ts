@@ -174,14 +174,11 @@ function diff(local: LocalUser, entry: DirectoryUser): UserChanges | undefined {
   return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
-/** Default privileges, one frozen copy shared by every user a run creates. */
+/** Default privileges, one copy shared by every user a run creates (User's lists are readonly). */
 type Defaults = Pick<User, 'privileges' | 'archiveAccess'>;
 
 function defaultsOf(settings: DirectorySettings): Defaults {
-  return {
-    privileges: Object.freeze([...settings.defaultPrivileges.privileges]) as User['privileges'],
-    archiveAccess: Object.freeze([...settings.defaultPrivileges.archiveAccess]) as User['archiveAccess'],
-  };
+  return { privileges: [...settings.defaultPrivileges.privileges], archiveAccess: [...settings.defaultPrivileges.archiveAccess] };
 }
 
 function newUser(entry: DirectoryUser, defaults: Defaults): User {
