@@ -5,20 +5,25 @@
  * exactly needs the superclasses of each class the entry lists.
  */
 
-/** Superclasses (SUP, transitively) of each class, keyed by OID (names resolved to it), lower-cased. */
+/** Superclasses (SUP, transitively) of each class; names and OIDs lower-cased, a class's names all resolved. */
 export class ClassHierarchy {
   /** Lower-cased names and OIDs to the class's OID. */
   private readonly oidOf = new Map<string, string>();
+  /** Every name of a class (OID first), by OID. */
+  private readonly namesOf = new Map<string, readonly string[]>();
   private readonly parents = new Map<string, readonly string[]>();
-  private readonly closures = new Map<string, ReadonlySet<string>>();
+  /** By a name or OID an entry lists: the names and OIDs of that class and all its superclasses. */
+  private readonly above = new Map<string, ReadonlySet<string>>();
 
   /** `descriptions`: the values of the subschema's objectClasses attribute. */
   constructor(descriptions: readonly string[]) {
     for (const description of descriptions) {
       const parsed = parseObjectClass(description);
       if (!parsed) continue;
-      for (const name of parsed.names) this.oidOf.set(name, parsed.names[0]!);
-      this.parents.set(parsed.names[0]!, parsed.superclasses);
+      const oid = parsed.names[0]!;
+      for (const name of parsed.names) this.oidOf.set(name, oid);
+      this.namesOf.set(oid, parsed.names);
+      this.parents.set(oid, parsed.superclasses);
     }
   }
 
@@ -26,32 +31,33 @@ export class ClassHierarchy {
     return this.parents.size;
   }
 
-  private canonical(name: string): string {
-    return this.oidOf.get(name) ?? name;
-  }
-
-  /** Whether an entry listing `listed` is of class `wanted` (both lower-cased names or OIDs). */
+  /**
+   * Whether an entry listing `listed` is of class `wanted` (both lower-cased names or OIDs). Runs for each class of
+   * each entry read: one map and one set lookup once the class has been seen.
+   */
   isA(listed: string, wanted: string): boolean {
-    return listed === wanted || this.ancestors(this.canonical(listed)).has(this.canonical(wanted));
+    if (listed === wanted) return true;
+    let names = this.above.get(listed);
+    if (names === undefined) this.above.set(listed, (names = this.namesAbove(listed)));
+    return names.has(wanted);
   }
 
-  private ancestors(oid: string): ReadonlySet<string> {
-    let closure = this.closures.get(oid);
-    if (closure) return closure;
-    const found = new Set<string>([oid]);
-    const queue = [oid];
-    for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
-      for (const parent of this.parents.get(next) ?? []) {
-        const parentOid = this.canonical(parent);
-        if (!found.has(parentOid)) {
-          found.add(parentOid);
+  private namesAbove(listed: string): ReadonlySet<string> {
+    const start = this.oidOf.get(listed) ?? listed;
+    const names = new Set<string>([listed]);
+    const seen = new Set<string>([start]);
+    const queue = [start];
+    for (let oid = queue.pop(); oid !== undefined; oid = queue.pop()) {
+      for (const name of this.namesOf.get(oid) ?? [oid]) names.add(name);
+      for (const parent of this.parents.get(oid) ?? []) {
+        const parentOid = this.oidOf.get(parent) ?? parent;
+        if (!seen.has(parentOid)) {
+          seen.add(parentOid);
           queue.push(parentOid);
         }
       }
     }
-    closure = found;
-    this.closures.set(oid, closure);
-    return closure;
+    return names;
   }
 }
 

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
+import { reportView } from '../../src/web/pages.js';
+import type { SyncReport } from '../../src/sync/report.js';
 import { personEntry } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
+import { startTestServer } from '../helpers/server.js';
 import { ldifEntry } from '../helpers/ldif.js';
 import { openLdapInput } from '../helpers/settings.js';
 import { startDirectory, stopAllDirectories, type TestDirectory } from '../helpers/slapd.js';
@@ -131,5 +134,34 @@ describe('search continuation references', () => {
     assert.ok(record.references.some((reference) => reference.url === REMOTE_URL && !reference.quiet));
     const human = await runCli([...data, 'directory', 'runs', String(synced.runId)]);
     assert.match(human.stdout, /not read: ou=remote,dc=example,dc=com \(referred to ldap:\/\/remote\.example\.com/);
+  });
+
+  // Runs after the test above replaced ou=remote by a referral.
+  it('shows the references in the API\'s and the console\'s "Test settings"', async () => {
+    const t = await startTestServer();
+    try {
+      const response = await t.server.inject({
+        method: 'POST',
+        url: '/api/directory/test',
+        headers: { authorization: `Bearer ${t.adminToken}` },
+        payload: openLdapInput(directory),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json() as SyncReport;
+      assert.deepEqual(
+        report.references.map((reference) => [reference.subtree, reference.quiet]).sort(),
+        [
+          [REMOTE, false],
+          [DNS_ZONES, true],
+        ].sort(),
+      );
+      // The console renders the same report: each subtree with its URL, the quiet one marked as such.
+      const page = reportView(report).toString();
+      assert.match(page, /Subtrees not read/);
+      assert.ok(page.includes(REMOTE) && page.includes(REMOTE_URL) && page.includes(DNS_ZONES_URL));
+      assert.match(page, /Active Directory partition; no user lives there/);
+    } finally {
+      await t.close();
+    }
   });
 });
