@@ -1,6 +1,9 @@
 /**
  * Group members → users and groups, nested groups at any depth (cycles visited once), and the scope:
  * with a group selection, the users reachable from a selected group; without, every user read.
+ *
+ * Invariants of what it returns: a user's groupKeys are distinct; users in exactly one group share that group's
+ * one-element list (readonly: replaced, never changed in place); member profiles are dropped once resolved.
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { LdapSession } from '../ldap/session.js';

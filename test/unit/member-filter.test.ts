@@ -150,6 +150,20 @@ describe('member search filters Roster refuses', () => {
     });
   }
 
+  it('fails the read with CONFIG_INVALID for a stored template validation now refuses (settings from an older version)', () => {
+    assert.throws(
+      () => compileMemberTemplate('(uid=*{member})'),
+      (error: unknown) => isRosterError(error) && error.code === 'CONFIG_INVALID' && /groups\.memberSearchFilter/.test(error.message),
+    );
+  });
+
+  it('fails the read with CONFIG_INVALID when objectClass outside a branch cannot be evaluated without the schema', () => {
+    assert.throws(
+      () => compileMemberTemplate('(&(uid={member})(|(objectClass=person)(cn={member})))'),
+      (error: unknown) => isRosterError(error) && error.code === 'CONFIG_INVALID' && /does not publish its schema/.test(error.message),
+    );
+  });
+
   it('accepts the presets and the AD sample', () => {
     for (const filter of [
       PRESET,
