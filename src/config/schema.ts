@@ -121,7 +121,11 @@ export const groupsSchema = z
     name: attributeName.default('cn').describe('Attribute holding the group name.'),
     description: attributeName.optional().describe('Attribute holding a human-readable description.'),
     members: attributeName.default('member').describe('Attribute listing the members (member, uniqueMember, memberUid).'),
-    memberSearchFilter: memberTemplate.optional().describe('Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs.'),
+    memberSearchFilter: memberTemplate
+      .optional()
+      .describe(
+        'Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs. Write it as (&(condition)(attribute={member})), or several of those joined by |, with an attribute whose matching rule Roster knows (uid, cn, mail, sAMAccountName, userPrincipalName, memberUid, uidNumber, ...); conditions only the server can evaluate (extensible matches, >=, <=, substrings) are sent to it in batches.',
+      ),
     groups: z
       .array(z.string().trim().min(1, 'a group name must not be empty'))
       .default([])
