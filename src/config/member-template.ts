@@ -16,6 +16,7 @@
  * Anything else cannot be answered exactly without one search per member, and is refused when the settings are
  * validated.
  */
+import { DnSyntaxError, normalizeDn } from '../rfc/dn.js';
 import { parseFilter, type FilterNode } from '../rfc/filter.js';
 
 export const MEMBER_PLACEHOLDER = '{member}';
@@ -23,7 +24,7 @@ export const MEMBER_PLACEHOLDER = '{member}';
 export const MEMBER_SENTINEL = 'rosterMemberPlaceholder7f3a';
 
 /** Equality matching rules Roster implements exactly (RFC 4517 §4.2, RFC 4518 string preparation). */
-export type EqualityRule = 'caseIgnore' | 'caseExact' | 'integer';
+export type EqualityRule = 'caseIgnore' | 'caseExact' | 'integer' | 'distinguishedName';
 
 const RULES: Readonly<Record<string, EqualityRule>> = {
   // RFC 4519 / RFC 2798 / RFC 2307 / RFC 4524: caseIgnoreMatch or caseIgnoreIA5Match.
@@ -49,6 +50,10 @@ const RULES: Readonly<Record<string, EqualityRule>> = {
   homedirectory: 'caseExact',
   uidnumber: 'integer',
   gidnumber: 'integer',
+  // distinguishedNameMatch (RFC 4517 §4.2.15): AD's distinguishedName and OpenLDAP's entryDN (RFC 5020) hold the
+  // entry's own DN, which is how a template names members given as DNs.
+  distinguishedname: 'distinguishedName',
+  entrydn: 'distinguishedName',
 };
 
 export function equalityRuleOf(attribute: string): EqualityRule | undefined {
@@ -65,6 +70,14 @@ const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
  * §4.5.1.7, which selects nothing). Lower-casing is what the fast path costs, so spaces are fixed only when present.
  */
 export function normalizeValue(rule: EqualityRule, value: string): string | undefined {
+  if (rule === 'distinguishedName') {
+    try {
+      return normalizeDn(value);
+    } catch (error) {
+      if (error instanceof DnSyntaxError) return undefined;
+      throw error;
+    }
+  }
   if (rule === 'integer') {
     const trimmed = value.trim();
     if (!INTEGER.test(trimmed)) return undefined;

@@ -58,7 +58,7 @@ export interface MemberTemplate {
   interned: Map<string, string>;
 }
 
-const RULE_TAG: Readonly<Record<EqualityRule, string>> = { caseIgnore: '', caseExact: '\u0001', integer: '\u0002' };
+const RULE_TAG: Readonly<Record<EqualityRule, string>> = { caseIgnore: '', caseExact: '\u0001', integer: '\u0002', distinguishedName: '\u0003' };
 
 /** The key a value is indexed and looked up under for `rule`; undefined when the rule cannot match it. */
 export function memberKey(rule: EqualityRule, value: string): string | undefined {

@@ -41,6 +41,9 @@ function fixture(): string {
     members.push(sam(index));
   }
   entries.push(ldifEntry(`CN=Archive,${BASE}`, { objectClass: 'posixGroup', cn: 'Archive', gidNumber: 5000, memberUid: members }));
+  // Members as DNs, spelled unlike the entries' DNs (case, escaping), and one DN that names nothing.
+  const dnMembers = Array.from({ length: 20 }, (_, index) => `cn=user ${index},ou=STAFF,dc=corp,dc=example`).concat(`CN=Nobody,${STAFF}`);
+  entries.push(ldifEntry(`CN=DN Archive,${BASE}`, { objectClass: ['top', 'group'], cn: 'DN Archive', member: dnMembers }));
   return entries.join('\n');
 }
 
@@ -83,11 +86,8 @@ function searchesWith(marker: string): number {
     .filter((line) => / SRCH base=/.test(line) && line.includes(marker)).length;
 }
 
-function settings(memberSearchFilter: string) {
-  return activeDirectorySettings(directory, {
-    users: { userName: 'sAMAccountName' },
-    groups: { filter: '(objectClass=posixGroup)', members: 'memberUid', memberSearchFilter, groups: ['Archive'] },
-  });
+function settings(memberSearchFilter: string, groups: Record<string, unknown> = { filter: '(objectClass=posixGroup)', members: 'memberUid', groups: ['Archive'] }) {
+  return activeDirectorySettings(directory, { users: { userName: 'sAMAccountName' }, groups: { ...groups, memberSearchFilter } });
 }
 
 describe('member search filters evaluated with the server semantics', () => {
@@ -118,5 +118,25 @@ describe('member search filters evaluated with the server semantics', () => {
     const snapshot = await readDirectory(settings('(|(&(objectClass=posixAccount)(uid={member}))(&(objectClass=posixGroup)(cn={member})))'));
     assert.equal(snapshot.users.length, USERS);
     assert.equal(searchesWith('(|(uid=') - before, 0);
+  });
+
+  it('resolves members given as DNs through entryDN (distinguishedNameMatch, RFC 5020) with the bit-and rule on the server', async () => {
+    const snapshot = await readDirectory(
+      settings('(&(objectClass=user)(entryDN={member})(!(userAccountControl:1.2.840.113556.1.4.803:=2)))', {
+        filter: '(objectClass=group)',
+        members: 'member',
+        groups: ['DN Archive'],
+      }),
+    );
+    const selected = snapshot.users.map((user) => user.userName).sort();
+    const enabled = new Set(serverSelects('(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))'));
+    assert.deepEqual(
+      selected,
+      Array.from({ length: 20 }, (_, index) => sam(index))
+        .filter((name) => enabled.has(name))
+        .sort(),
+    );
+    assert.equal(selected.length, 12);
+    assert.ok(snapshot.warnings.some((warning) => /CN=Nobody/.test(warning)));
   });
 });

@@ -119,6 +119,16 @@ describe('member search filter on the server', () => {
     );
   });
 
+  it('compares DNs given as members by distinguishedNameMatch, however they are escaped', () => {
+    const compiled = compileMemberTemplate('(&(objectClass=user)(distinguishedName={member})(!(userAccountControl:1.2.840.113556.1.4.803:=2)))', CLASSES);
+    assert.equal(compiled.serverBranches[0]!.rule, 'distinguishedName');
+    const inMemory = compileMemberTemplate('(entryDN={member})');
+    const index = new MemberIndex<string>(inMemory);
+    add(index, 'smith', { entrydn: ['CN=Smith\\2C John,OU=Staff,DC=x'] }, inMemory);
+    assert.deepEqual(index.resolve('cn=smith\\, john, ou=staff,dc=X'), ['smith']);
+    assert.deepEqual(index.resolve('not a dn'), []);
+  });
+
   it('sends >= and <= to the server instead of guessing between numeric and string order', () => {
     const compiled = compileMemberTemplate('(&(uid={member})(uidNumber>=1000))', CLASSES);
     assert.equal(compiled.serverBranches.length, 1);
