@@ -124,8 +124,14 @@ describe('search continuation references', () => {
     assert.match(warning ?? '', /did not read it \(5 stored users living there were kept unchanged\)/);
     assert.ok(!synced.warnings.some((text) => text.includes(DNS_ZONES_URL)), 'the DNS partition stays quiet');
 
-    const users = JSON.parse((await runCli([...data, 'users', 'list', '--json'])).stdout) as Array<{ userName: string }>;
-    assert.equal(users.length, 8);
+    const users = JSON.parse((await runCli([...data, 'users', 'list', '--json'])).stdout) as Array<{ userName: string; source: string }>;
+    assert.deepEqual(
+      users
+        .filter((user) => user.source === 'directory')
+        .map((user) => user.userName)
+        .sort(),
+      ['anna', 'ben', 'cleo', ...REMOTE_USERS].sort(),
+    );
 
     const run = await runCli([...data, 'directory', 'runs', String(synced.runId), '--json']);
     const record = JSON.parse(run.stdout) as { counts: { deleted: number; keptUnread: number }; references: Reference[] };
