@@ -10,7 +10,16 @@ export interface RunCounts {
   updated: number;
   deleted: number;
   outOfScope: number;
+  /** Users not found but kept: they may live in a subtree the read did not see (absent in older callers' counts). */
+  keptUnread?: number;
   unchanged: number;
+}
+
+/** A search continuation reference the run's read met (sync/unread.ts ReportedReference, kept here as plain data). */
+export interface RunReference {
+  url: string;
+  subtree: string;
+  quiet: boolean;
 }
 
 export interface RunRecord {
@@ -26,6 +35,8 @@ export interface RunRecord {
   warnings: string[];
   /** The instance that ran it (ROSTER_INSTANCE or host:pid); null for runs older than migration 0015. */
   instance: string | null;
+  /** Subtrees the read did not see (migration 0027); empty for runs recorded before it. */
+  references: RunReference[];
 }
 
 export interface RunChange {
@@ -44,9 +55,10 @@ export interface NewRun {
   counts: RunCounts;
   warnings: string[];
   instance?: string;
+  references?: readonly RunReference[];
 }
 
-const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
+const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0 };
 
 /**
  * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the
@@ -84,6 +96,7 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
       counts: JSON.stringify(run.counts),
       warnings: JSON.stringify(run.warnings),
       instance: run.instance ?? null,
+      unread_subtrees: JSON.stringify(run.references ?? []),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -107,6 +120,7 @@ function toRun(row: RunRow): RunRecord {
     counts: { ...EMPTY_COUNTS, ...(JSON.parse(row.counts) as Partial<RunCounts>) },
     warnings: JSON.parse(row.warnings) as string[],
     instance: row.instance,
+    references: JSON.parse(row.unread_subtrees) as RunReference[],
   };
 }
 

@@ -57,6 +57,8 @@ export interface SyncRunsTable {
   warnings: string;
   /** The instance that ran it; null for runs recorded before migration 0015. */
   instance: Generated<string | null>;
+  /** JSON list of the search continuation references the read met: {url, subtree, quiet} (migration 0027). */
+  unread_subtrees: Generated<string>;
 }
 
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */

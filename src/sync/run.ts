@@ -4,7 +4,7 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
-import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
+import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
@@ -24,7 +24,14 @@ export interface SyncOptions extends GuardOptions, ApplyHooks {
 }
 
 function countsOf(plan: SyncPlan): RunCounts {
-  return { created: plan.created.length, updated: plan.updated.length, deleted: plan.deleted.length, outOfScope: plan.outOfScope.length, unchanged: plan.unchanged };
+  return {
+    created: plan.created.length,
+    updated: plan.updated.length,
+    deleted: plan.deleted.length,
+    outOfScope: plan.outOfScope.length,
+    keptUnread: plan.keptUnread.length,
+    unchanged: plan.unchanged,
+  };
 }
 
 /** Any failure of the read becomes SYNC_INCOMPLETE_READ: the run must not go on to delete anybody. */
@@ -66,6 +73,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       durationMs: elapsed(),
       counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
       warnings: plan?.warnings ?? [],
+      references: plan?.references ?? [],
     });
     return error;
   };
@@ -89,7 +97,11 @@ export async function runSync(store: Store, settings: DirectorySettings, options
         const changes = await applyPlan(trx, plan, snapshot, options);
         // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
         await lock.confirm(trx);
-        const id = await recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        const id = await recordRun(
+          trx,
+          { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings, references: plan.references },
+          changes,
+        );
         trace('run recorded');
         return id;
       });
@@ -107,5 +119,17 @@ export async function runSync(store: Store, settings: DirectorySettings, options
 }
 
 function emptyPlan(): SyncPlan {
-  return { created: [], createdDigests: [], digestRefreshes: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
+  return {
+    created: [],
+    createdDigests: [],
+    digestRefreshes: [],
+    updated: [],
+    deleted: [],
+    outOfScope: [],
+    keptUnread: [],
+    references: [],
+    unchanged: 0,
+    directoryUsersBefore: 0,
+    warnings: [],
+  };
 }
