@@ -54,10 +54,21 @@ class Hasher {
 
 const NULL_MARK = -1;
 
-/** One hasher, started afresh for each digest: 100,000 of them per sync would otherwise be as many objects. */
-const hasher = new Hasher();
+/**
+ * A function computing digests with one hasher, started afresh for each digest: a hasher per digest would be 100,000
+ * objects per sync. Each caller makes its own (no hasher is shared between callers or modules).
+ */
+export function digester(seed: DigestSeed): (user: DigestedUser) => number {
+  const hasher = new Hasher();
+  return (user) => digestWith(hasher, seed, user);
+}
 
+/** One digest (tests, single users); loops use digester(). */
 export function syncDigest(seed: DigestSeed, user: DigestedUser): number {
+  return digestWith(new Hasher(), seed, user);
+}
+
+function digestWith(hasher: Hasher, seed: DigestSeed, user: DigestedUser): number {
   hasher.start(seed);
   if (user.stableId === null) hasher.code(NULL_MARK);
   else hasher.text(user.stableId);

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
     summary: 'The directory server refused the stored change-tracking cookie (RFC 4533 e-syncRefreshRequired); the run reads the whole directory instead.',
   },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
+  SYNC_LOCK_LOST: { status: 409, summary: "The run's lease on the sync lock ended and another instance took it over; nothing was committed." },
   AUTH_REQUIRED: { status: 401, summary: 'The request needs a session: log on first and send the token or the session cookie.' },
   FORBIDDEN: { status: 403, summary: 'The session lacks the privilege (or the CSRF token) the request needs.' },
   AUTH_REJECTED: { status: 401, summary: 'Invalid user name or password (the log says why).' },

@@ -1,4 +1,35 @@
 /** Counters for GET /metrics (Prometheus text format 0.0.4). */
+import type { ClusterStatus } from './admin/cluster.js';
+
+/** A label value in the text format: backslash, double quote and line feed escaped. */
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function seconds(iso: string): number {
+  return Date.parse(iso) / 1000;
+}
+
+/** Which instance holds the sync lock and since when, and when the last scheduled run committed (issue #16). */
+function clusterLines(cluster: ClusterStatus): string[] {
+  const lock = cluster.syncLock;
+  const last = cluster.lastScheduledSync;
+  return [
+    '# HELP roster_instance_info The name of the instance answering (ROSTER_INSTANCE or host:pid).',
+    '# TYPE roster_instance_info gauge',
+    `roster_instance_info{instance="${label(cluster.instance)}"} 1`,
+    '# HELP roster_sync_lock_held 1 while an instance holds the sync lock (labelled with its name), 0 when it is free.',
+    '# TYPE roster_sync_lock_held gauge',
+    lock ? `roster_sync_lock_held{holder="${label(lock.instance)}"} 1` : 'roster_sync_lock_held 0',
+    '# HELP roster_sync_lock_acquired_timestamp_seconds When the current holder took the sync lock.',
+    '# TYPE roster_sync_lock_acquired_timestamp_seconds gauge',
+    ...(lock ? [`roster_sync_lock_acquired_timestamp_seconds{holder="${label(lock.instance)}"} ${seconds(lock.since)}`] : []),
+    '# HELP roster_last_scheduled_sync_timestamp_seconds When the last scheduled run committed, and on which instance.',
+    '# TYPE roster_last_scheduled_sync_timestamp_seconds gauge',
+    ...(last ? [`roster_last_scheduled_sync_timestamp_seconds{instance="${label(last.instance ?? '')}"} ${seconds(last.committedAt)}`] : []),
+  ];
+}
+
 export class Metrics {
   private readonly syncRuns = new Map<string, number>();
   private syncSeconds = 0;
@@ -7,6 +38,8 @@ export class Metrics {
 
   syncFinished(status: string, seconds: number): void {
     this.syncRuns.set(status, (this.syncRuns.get(status) ?? 0) + 1);
+    // A skipped tick (served by another instance) is no run: it would dilute the durations.
+    if (status === 'skipped') return;
     this.syncSeconds += seconds;
     this.syncCount++;
   }
@@ -15,7 +48,7 @@ export class Metrics {
     this.logins.set(outcome, (this.logins.get(outcome) ?? 0) + 1);
   }
 
-  render(usersBySource: Record<string, number>): string {
+  render(usersBySource: Record<string, number>, cluster?: ClusterStatus): string {
     const lines = [
       '# HELP roster_sync_runs_total Synchronization runs by outcome.',
       '# TYPE roster_sync_runs_total counter',
@@ -30,6 +63,7 @@ export class Metrics {
       '# HELP roster_logins_total Login attempts by outcome.',
       '# TYPE roster_logins_total counter',
       ...[...this.logins].map(([outcome, count]) => `roster_logins_total{outcome="${outcome}"} ${count}`),
+      ...(cluster ? clusterLines(cluster) : []),
     ];
     return lines.join('\n') + '\n';
   }

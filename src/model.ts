@@ -11,8 +11,8 @@ export interface User {
   source: UserSource;
   authentication: AuthenticationMethod;
   disabled: boolean;
-  privileges: Privilege[];
-  archiveAccess: ArchiveAccess[];
+  privileges: readonly Privilege[];
+  archiveAccess: readonly ArchiveAccess[];
   /** Directory users: the entry's DN and stable id (see DirectoryUser.stableId). */
   dn: string | null;
   stableId: string | null;

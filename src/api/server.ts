@@ -1,5 +1,5 @@
 /** The HTTP server: the JSON API under /api, the console's pages, /metrics. */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { RosterApp } from '../app.js';
 import { RosterError } from '../errors.js';
@@ -34,7 +34,8 @@ function validationDetails(error: FastifyError): Array<{ path: string; message: 
 
 export async function buildServer(app: RosterApp, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const server = Fastify({
-    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] } : false,
+    // The app's logger: request lines carry the instance name and the same redactions as everything else.
+    ...(options.logger ? { loggerInstance: app.log as FastifyBaseLogger } : { logger: false }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
   });

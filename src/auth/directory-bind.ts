@@ -4,7 +4,7 @@
  */
 import { RosterError, isRosterError } from '../errors.js';
 import { CONTROL_OID, decodePasswordPolicy, findControl } from '../ldap/ber.js';
-import { adBindSubcode, responseControlsOf } from '../ldap/errors.js';
+import { adBindSubcode, diagnosticOf, responseControlsOf, resultCodeOf } from '../ldap/errors.js';
 import type { LdapSession } from '../ldap/session.js';
 import { userNameFrom } from '../directory/attributes.js';
 import { escapeFilterValue, parseFilter, serializeFilter } from '../rfc/filter.js';
@@ -59,9 +59,27 @@ export async function bindOnce(access: DirectoryAccess, dn: string, password: st
     return { ok: true, dn };
   } catch (error) {
     if (isOutage(error)) throw unavailable(error);
+    if (isAccountRefusal(error)) return accountRefusedOutcome(error.cause);
     if (!isRosterError(error, 'LDAP_INVALID_CREDENTIALS')) throw unavailable(error);
     return refusedBindOutcome(error.cause);
   }
+}
+
+/** RFC 4511 unwillingToPerform: the result code 389-DS gives the bind of an account locked by nsAccountLock. */
+const UNWILLING_TO_PERFORM = 53;
+
+/**
+ * A user's bind answered "unwilling to perform" is a refusal of that account, not an outage: 389-DS says
+ * "Account inactivated" this way (measured with 389-ds-base 2.3), and the directory is up, since the server
+ * answered. Recognized by the result code, never by the text.
+ */
+function isAccountRefusal(error: unknown): error is RosterError {
+  return isRosterError(error, 'LDAP_OPERATION_FAILED') && resultCodeOf(error.cause) === UNWILLING_TO_PERFORM;
+}
+
+function accountRefusedOutcome(cause: unknown): Exclude<BindOutcome, { ok: true }> {
+  const diagnostic = diagnosticOf(cause);
+  return { ok: false, code: 'AUTH_REJECTED', reason: `directory refused the bind: unwilling to perform (53)${diagnostic ? `: ${diagnostic}` : ''}`, countsAsFailure: false };
 }
 
 /** What a refused bind (result 49) means, from AD's sub-code or the password policy response control. */

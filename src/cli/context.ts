@@ -12,14 +12,30 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-/** Opens the store for one command and always closes it. */
-export async function withStore<T>(command: Command, work: (store: Store) => Promise<T>): Promise<T> {
+export interface StoreUse {
+  /**
+   * Create the administrator when no enabled user holds `admin` (default true). Off only for a command that
+   * creates an administrator itself (`users add … --privilege admin`), so it does not get a second one.
+   */
+  ensureAdministrator?: boolean;
+}
+
+/**
+ * Opens the store for one command and always closes it. Like `roster serve`, every command that opens the
+ * database makes sure it has an administrator; the process that creates one prints its password on stderr,
+ * once (stdout stays the command's own output, `--json` included).
+ */
+export async function withStore<T>(command: Command, work: (store: Store) => Promise<T>, use: StoreUse = {}): Promise<T> {
   const options = globalOptions(command);
   // Loaded on demand: Kysely and the SQLite driver cost a third of a second at start-up, which
   // "Test settings" with a file and no database yet does not need.
-  const { Store } = await import('../store/store.js');
-  const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl });
+  const [{ Store }, { instanceName }] = await Promise.all([import('../store/store.js'), import('../log.js')]);
+  const store = await Store.open({ dataDir: options.data, databaseUrl: options.databaseUrl, instance: instanceName() });
   try {
+    if (use.ensureAdministrator !== false) {
+      const { administratorNotice, ensureAdministrator } = await import('../admin/administrator.js');
+      process.stderr.write(administratorNotice(await ensureAdministrator(store)));
+    }
     return await work(store);
   } finally {
     await store.close();

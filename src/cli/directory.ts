@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { previewSync, runSync } from '../sync/run.js';
 import { trace } from '../trace.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
-import type { ReadProgress } from '../directory/snapshot.js';
+import type { ReadProgress } from '../snapshot.js';
 import { storeExists, withStore } from './context.js';
 import { printJson, progressReporter } from './output.js';
 import { formatRuns, formatRun } from './runs-format.js';

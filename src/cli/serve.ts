@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { administratorNotice } from '../admin/administrator.js';
 import { RosterError } from '../errors.js';
 import { globalOptions } from './context.js';
 
@@ -15,13 +16,10 @@ export function registerServeCommand(program: Command): void {
       const [{ RosterApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
       const global = globalOptions(command);
       const app = await RosterApp.open({ dataDir: global.data, databaseUrl: global.databaseUrl });
-      const admin = await app.ensureAdministrator();
-      if (admin.created && 'generatedPassword' in admin && admin.generatedPassword) {
-        process.stderr.write(`\nCreated the administrator "admin" with the password: ${admin.generatedPassword}\nIt is shown only this once; change it after logging on.\n\n`);
-      } else if (admin.created) {
-        process.stderr.write('Created the administrator "admin" with the password from ROSTER_ADMIN_PASSWORD.\n');
-      }
+      process.stderr.write(administratorNotice(await app.ensureAdministrator()));
       await app.scheduler.reload();
+      // Settings changed through another instance on the same database reach this one's schedule too.
+      app.scheduler.watch();
       const server = await buildServer(app, { logger: true });
       await server.listen({ host: options.host, port });
       const address = server.server.address();

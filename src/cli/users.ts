@@ -78,7 +78,8 @@ export function registerUserCommands(program: Command): void {
         ...(options.archiveAccess ? { archiveAccess: options.archiveAccess } : {}),
         ...(options.authentication === 'local' ? { password: await readStdin() } : {}),
       };
-      const user = await withStore(command, (store) => createManualUser(store, input));
+      // An administrator added here (the way back in, README) is the one: no generated `admin` besides it.
+      const user = await withStore(command, (store) => createManualUser(store, input), { ensureAdministrator: !options.privilege?.includes('admin') });
       process.stderr.write(`User '${user.userName}' created (${user.authentication} authentication).\n`);
     });
 

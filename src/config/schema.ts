@@ -7,8 +7,9 @@ import { Cron } from 'croner';
 import * as z from 'zod';
 import { FilterSyntaxError, parseFilter } from '../rfc/filter.js';
 import { DnSyntaxError, parseDn } from '../rfc/dn.js';
+import { MEMBER_PLACEHOLDER, MemberTemplateError, analyzeMemberTemplate } from './member-template.js';
 
-export const MEMBER_PLACEHOLDER = '{member}';
+export { MEMBER_PLACEHOLDER };
 export const PRIVILEGES = ['admin', 'login', 'changePassword', 'archive', 'modifyArchiveProfiles', 'export', 'modifyExportProfiles', 'delete'] as const;
 export const ARCHIVE_ACCESS = ['read', 'write', 'delete'] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
@@ -34,7 +35,12 @@ const memberTemplate = z
       context.addIssue({ code: 'custom', message: `must contain the placeholder ${MEMBER_PLACEHOLDER}` });
       return;
     }
-    filterCheck(value.split(MEMBER_PLACEHOLDER).join('x'), context);
+    try {
+      analyzeMemberTemplate(value);
+    } catch (error) {
+      if (!(error instanceof MemberTemplateError) && !(error instanceof FilterSyntaxError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
   });
 
 const attributeName = z
@@ -111,7 +117,7 @@ export const connectionSchema = z.object({
   baseDn: dn.default('').describe('Base DN of the searches; detected from the root DSE when empty.'),
   timeoutSeconds: z.number().positive().max(3600).default(30).describe('Time limit of each LDAP operation (one page of a search, a bind).'),
   connectTimeoutSeconds: z.number().positive().max(300).default(10).describe('Time limit for opening a connection to one server before trying the next.'),
-  pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page of the paged searches (RFC 2696). Keep it at or under the server size limit (AD: 1000).'),
+  pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page (RFC 2696 paged searches): at most the server limit (AD: 1000), below nsSizeLimit (389).'),
 });
 
 export const usersSchema = z.object({
@@ -130,7 +136,11 @@ export const groupsSchema = z
     name: attributeName.default('cn').describe('Attribute holding the group name.'),
     description: attributeName.optional().describe('Attribute holding a human-readable description.'),
     members: attributeName.default('member').describe('Attribute listing the members (member, uniqueMember, memberUid).'),
-    memberSearchFilter: memberTemplate.optional().describe('Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs.'),
+    memberSearchFilter: memberTemplate
+      .optional()
+      .describe(
+        'Filter resolving members that are not DNs; {member} is replaced by the escaped member value. Empty: members are DNs. Write it as (&(condition)(attribute={member})), or several of those joined by |, with an attribute whose matching rule Roster knows (uid, cn, mail, sAMAccountName, userPrincipalName, memberUid, uidNumber, ...); conditions only the server can evaluate (extensible matches, >=, <=, substrings) are sent to it in batches.',
+      ),
     groups: z
       .array(z.string().trim().min(1, 'a group name must not be empty'))
       .default([])

@@ -17,7 +17,7 @@ const ACCOUNT_DISABLED = 0x2;
 const EMAIL = /^[^\s@,;<>"]+@(?:[^\s@,;<>".]+\.)+[^\s@,;<>".]+$/;
 const PROXY_PREFIX = /^([A-Za-z0-9]+):(.*)$/;
 
-const NONE: readonly string[] = Object.freeze([]);
+const NONE: readonly string[] = [];
 
 export function isValidEmail(address: string): boolean {
   return EMAIL.test(address);

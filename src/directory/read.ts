@@ -13,9 +13,12 @@ import type { LdapSession } from '../ldap/session.js';
 import { dnKey, parseDn } from '../rfc/dn.js';
 import { parseFilter, serializeFilter } from '../rfc/filter.js';
 import { BINARY_ATTRIBUTES, STABLE_ID_ATTRIBUTES, attributesWorthRequesting, emailAddressesFrom, isDisabledEntry, stableIdOf, userNameFrom } from './attributes.js';
-import { compileMemberTemplate, profileEntry, type MemberTemplate } from './member-filter.js';
+import { readClassHierarchy } from './class-hierarchy.js';
+import { compileMemberTemplate, type MemberTemplate } from './member-filter.js';
+import { profileEntry } from './member-index.js';
+import { ReferenceCollector } from './references.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
-import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
+import type { DirectorySnapshot, ReadProgress, ReferenceSearch } from '../snapshot.js';
 import { WarningCollector } from './warnings.js';
 import { trace } from '../trace.js';
 
@@ -29,29 +32,28 @@ export interface ReadContext {
   baseDn: string;
   template: MemberTemplate | undefined;
   warnings: WarningCollector;
+  references: ReferenceCollector;
   statistics: DirectorySnapshot['statistics'];
   onProgress: (progress: ReadProgress) => void;
 }
 
 const ANY_OBJECT = '(objectClass=*)';
-/**
- * Every user starts with this one empty list; resolve.ts gives a user a list of its own at its first group. Frozen:
- * a push into it would throw instead of adding a group to every user.
- */
-const NO_GROUPS = Object.freeze([]) as unknown as string[];
+/** Every user starts with this one empty list; resolve.ts gives a user a list of its own at its first group. */
+const NO_GROUPS: readonly string[] = [];
 
 export async function readDirectory(settings: DirectorySettings, options: ReadOptions = {}): Promise<DirectorySnapshot> {
   const started = performance.now();
   const session = await openBoundSession(settings.connection);
   try {
     const baseDn = settings.connection.baseDn || (await detectBaseDn(session));
-    const template = settings.groups.memberSearchFilter ? compileMemberTemplate(settings.groups.memberSearchFilter) : undefined;
+    const template = settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined;
     const context: ReadContext = {
       settings,
       session,
       baseDn,
       template,
       warnings: new WarningCollector(),
+      references: new ReferenceCollector(baseDn),
       statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
       onProgress: options.onProgress ?? (() => {}),
     };
@@ -61,13 +63,21 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
     const groups = settings.groups.filter ? await readGroups(context) : [];
     trace('groups read');
     context.onProgress({ phase: 'members', entries: groups.length });
-    const resolved = await resolveMembership({ users, groups, settings, template, session, baseDn, warnings: context.warnings });
+    const resolved = await resolveMembership({ users, groups, settings, template, session, baseDn, warnings: context.warnings, references: context.references });
     trace('members resolved');
     context.statistics.durationMs = Math.round(performance.now() - started);
-    return { baseDn, server: session.server, ...resolved, warnings: context.warnings.list(), statistics: context.statistics };
+    const unreadSubtrees = context.references.list();
+    context.statistics.references = unreadSubtrees.length;
+    return { baseDn, server: session.server, ...resolved, unreadSubtrees, warnings: context.warnings.list(), statistics: context.statistics };
   } finally {
     await session.close();
   }
+}
+
+/** The template compiled with the server's class hierarchy, read only when the template compares objectClass. */
+export async function memberTemplate(session: LdapSession, text: string): Promise<MemberTemplate> {
+  const usesObjectClass = /objectclass/i.test(text);
+  return compileMemberTemplate(text, usesObjectClass ? await readClassHierarchy(session) : undefined);
 }
 
 export function canonicalFilter(filter: string | undefined): string {
@@ -75,7 +85,7 @@ export function canonicalFilter(filter: string | undefined): string {
 }
 
 /** The search's entries a page at a time (an async step per page, not per entry: there may be 100,000). */
-async function* searchAll(context: ReadContext, filter: string, attributes: string[], purpose: string): AsyncGenerator<LdapEntry[]> {
+async function* searchAll(context: ReadContext, search: ReferenceSearch, filter: string, attributes: string[], purpose: string): AsyncGenerator<LdapEntry[]> {
   const pages = context.session.searchPages({
     base: context.baseDn,
     filter,
@@ -86,7 +96,8 @@ async function* searchAll(context: ReadContext, filter: string, attributes: stri
   });
   for await (const page of pages) {
     context.statistics.pages++;
-    context.statistics.references += page.references.length;
+    // Each reference is a subtree not read: recorded, so that nobody who lives there is taken for gone.
+    if (page.references.length > 0) context.references.add(page.references, search);
     yield page.entries;
   }
 }
@@ -97,7 +108,7 @@ async function readUsers(context: ReadContext): Promise<ReadUser[]> {
   const worth = await sampleUserAttributes(context);
   const attributes = userAttributes(context, worth);
   const users: ReadUser[] = [];
-  for await (const page of searchAll(context, filter, attributes, purpose)) {
+  for await (const page of searchAll(context, 'users', filter, attributes, purpose)) {
     for (let index = 0; index < page.length; index++) {
       const user = readUser(context, page[index]!, worth);
       if (user) users.push(user);
@@ -176,7 +187,7 @@ export function readUser(
 async function readGroups(context: ReadContext): Promise<RawGroup[]> {
   const settings = context.settings.groups;
   const groups: RawGroup[] = [];
-  for await (const page of searchAll(context, canonicalFilter(settings.filter), groupAttributes(context), `search of groups under ${context.baseDn}`))
+  for await (const page of searchAll(context, 'groups', canonicalFilter(settings.filter), groupAttributes(context), `search of groups under ${context.baseDn}`))
     for (const entry of page) {
       context.statistics.groupEntries++;
       groups.push(groupFromEntry(context, entry, await readAllValues(context.session, entry, settings.members)));

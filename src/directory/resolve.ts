@@ -1,14 +1,18 @@
 /**
  * Group members → users and groups, nested groups at any depth (cycles visited once), and the scope:
  * with a group selection, the users reachable from a selected group; without, every user read.
+ *
+ * Invariants of what it returns: a user's groupKeys are distinct; users in exactly one group share that group's
+ * one-element list (readonly: replaced, never changed in place); member profiles are dropped once resolved.
  */
 import type { DirectorySettings } from '../config/schema.js';
-import { MEMBER_PLACEHOLDER } from '../config/schema.js';
 import type { LdapSession } from '../ldap/session.js';
 import { dnKey } from '../rfc/dn.js';
-import { escapeFilterValue } from '../rfc/filter.js';
-import { MemberIndex, type MemberProfile, type MemberTemplate } from './member-filter.js';
-import type { DirectoryGroup, DirectoryUser } from './snapshot.js';
+import { memberKey, type MemberProfile, type MemberTemplate } from './member-filter.js';
+import { MemberIndex } from './member-index.js';
+import { searchMembers } from './member-search.js';
+import type { DirectoryGroup, DirectoryUser } from '../snapshot.js';
+import type { ReferenceCollector } from './references.js';
 import type { WarningCollector } from './warnings.js';
 
 export interface ReadUser extends DirectoryUser {
@@ -31,7 +35,7 @@ export interface RawGroup {
  */
 type Target = number;
 const groupTarget = (index: number): Target => ~index;
-const NOTHING: readonly Target[] = Object.freeze([]);
+const NOTHING: readonly Target[] = [];
 
 /** Per group, the distinct users and nested groups it lists directly, by position. */
 interface ResolvedGroup {
@@ -47,6 +51,7 @@ export interface MembershipInput {
   session: LdapSession;
   baseDn: string;
   warnings: WarningCollector;
+  references: ReferenceCollector;
 }
 
 export interface Membership {
@@ -69,9 +74,11 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
   // userSeen[u] === g + 1 once user u is listed for group g: distinct members without a Set per group.
   const userSeen = new Int32Array(input.users.length);
   const groupSeen = new Int32Array(input.groups.length);
+  // The group lists of users in two groups or more: their own, grown here. Users in one group share that group's list.
+  const ownLists = new Map<number, string[]>();
   const resolved = input.groups.map((group, g): ResolvedGroup => {
     const entry: ResolvedGroup = { users: [], groups: [] };
-    let onlyThisGroup: string[] | undefined;
+    let onlyThisGroup: readonly string[] | undefined;
     // Indexed loops here and below: for-of allocates an iterator result per element until the optimizing compiler
     // takes over, and these loops run once per process over 100,000 elements.
     const members = group.members;
@@ -86,10 +93,13 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
           userSeen[target] = g + 1;
           entry.users.push(target);
           const user = input.users[target]!;
-          // Most users are in one group: they share one frozen list per group; a second group gives a list of their own.
-          if (user.groupKeys.length === 0) user.groupKeys = onlyThisGroup ??= Object.freeze([group.dnKey]) as string[];
-          else if (Object.isFrozen(user.groupKeys)) user.groupKeys = [user.groupKeys[0]!, group.dnKey];
-          else user.groupKeys.push(group.dnKey);
+          // Most users are in one group: they share one list per group; a second group gives a list of their own.
+          if (user.groupKeys.length === 0) user.groupKeys = onlyThisGroup ??= [group.dnKey];
+          else {
+            const own = ownLists.get(target);
+            if (own) own.push(group.dnKey);
+            else ownLists.set(target, (user.groupKeys = [user.groupKeys[0]!, group.dnKey]));
+          }
         } else if (~target !== g && groupSeen[~target] !== g + 1) {
           groupSeen[~target] = g + 1;
           entry.groups.push(~target);
@@ -120,44 +130,41 @@ async function memberLookup(input: MembershipInput): Promise<(member: string) =>
       return found;
     };
   }
-  if (template.indexedAttributes.length > 0) {
-    // Straight from the lists, not through a map of 100,000 DNs; the few entries both filters matched count as groups.
-    const index = new MemberIndex<Target>(template);
-    const groupKeys = new Set(input.groups.map((group) => group.dnKey));
-    input.users.forEach((user, position) => {
-      if (user.memberProfile !== undefined && !groupKeys.has(user.dnKey)) index.add(position, user.memberProfile);
-    });
-    input.groups.forEach((group, position) => {
-      index.add(groupTarget(position), group.memberProfile);
-    });
-    return (member) => index.resolve(member);
-  }
-  return serverLookup(input, targetsByDn(input));
+  const index = memoryIndex(input, template);
+  if (template.serverBranches.length === 0) return (member) => index.resolve(member);
+  const byDn = targetsByDn(input);
+  const members = [...new Set(input.groups.flatMap((group) => group.members))];
+  const found = await searchMembers(
+    { session: input.session, baseDn: input.baseDn, pageSize: input.settings.connection.pageSize, references: input.references },
+    template.serverBranches,
+    members,
+    (key) => byDn.get(key),
+  );
+  const serverRules = [...new Set(template.serverBranches.map((branch) => branch.rule))];
+  return (member) => {
+    const local = index.resolve(member);
+    let merged: Target[] | undefined;
+    for (const rule of serverRules) {
+      const remote = found.get(memberKey(rule, member) ?? '');
+      if (!remote) continue;
+      merged ??= [...local];
+      for (const target of remote) if (!merged.includes(target)) merged.push(target);
+    }
+    return merged ?? local;
+  };
 }
 
-/** For templates that cannot be evaluated in memory: one search per distinct member value, a few in flight. */
-async function serverLookup(input: MembershipInput, byDn: Map<string, Target>): Promise<(member: string) => Target[]> {
-  const values = [...new Set(input.groups.flatMap((group) => group.members))];
-  const results = new Map<string, Target[]>();
-  const template = input.settings.groups.memberSearchFilter!;
-  const work = async (value: string) => {
-    const targets: Target[] = [];
-    const filter = template.split(MEMBER_PLACEHOLDER).join(escapeFilterValue(value));
-    for await (const page of input.session.searchPages({ base: input.baseDn, filter, attributes: ['1.1'], purpose: `member search for '${value}'` })) {
-      for (const entry of page.entries) {
-        const target = byDn.get(dnKey(entry.dn));
-        if (target !== undefined) targets.push(target);
-      }
-    }
-    results.set(value, targets);
-  };
-  const queue = [...values];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let value = queue.shift(); value !== undefined; value = queue.shift()) await work(value);
-    }),
-  );
-  return (member) => results.get(member) ?? [];
+/** The in-memory part: straight from the lists, not through a map of 100,000 DNs; entries both filters matched count as groups. */
+function memoryIndex(input: MembershipInput, template: MemberTemplate): MemberIndex<Target> {
+  const index = new MemberIndex<Target>(template);
+  const groupKeys = new Set(input.groups.map((group) => group.dnKey));
+  input.users.forEach((user, position) => {
+    if (user.memberProfile !== undefined && !groupKeys.has(user.dnKey)) index.add(position, user.memberProfile);
+  });
+  input.groups.forEach((group, position) => {
+    index.add(groupTarget(position), group.memberProfile);
+  });
+  return index;
 }
 
 function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {

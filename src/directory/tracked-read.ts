@@ -19,10 +19,20 @@ import { SYNC_OID } from '../ldap/sync-values.js';
 import { trace } from '../trace.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
 import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
-import { compileMemberTemplate } from './member-filter.js';
-import { canonicalFilter, groupAttributes, groupFromEntry, readUser, sampleUserAttributes, userAttributes, type ReadContext, type WorthRequesting } from './read.js';
+import { ReferenceCollector } from './references.js';
+import {
+  canonicalFilter,
+  memberTemplate,
+  groupAttributes,
+  groupFromEntry,
+  readUser,
+  sampleUserAttributes,
+  userAttributes,
+  type ReadContext,
+  type WorthRequesting,
+} from './read.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
-import type { DirectorySnapshot, ReadProgress } from './snapshot.js';
+import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { WarningCollector } from './warnings.js';
 
 export interface ContinueFrom {
@@ -128,13 +138,14 @@ export async function readDirectoryTracked(
     if (!(await supportsContentSync(session))) return { supported: false };
     const from = options.continueFrom;
     const baseDn = settings.connection.baseDn || from?.state.baseDn || (await detectBaseDn(session));
-    const template = settings.groups.memberSearchFilter ? compileMemberTemplate(settings.groups.memberSearchFilter) : undefined;
+    const template = settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined;
     const context: ReadContext = {
       settings,
       session,
       baseDn,
       template,
       warnings: new WarningCollector(),
+      references: new ReferenceCollector(baseDn),
       statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
       onProgress: options.onProgress ?? (() => {}),
     };
@@ -153,6 +164,9 @@ export async function readDirectoryTracked(
         )
       : undefined;
     trace('changes read');
+    // Subtrees referred elsewhere were not read: the snapshot lists them, and the planner keeps who lives there.
+    if (userRefresh.result.references.length > 0) context.references.add(userRefresh.result.references, 'users');
+    if (groupRefresh && groupRefresh.result.references.length > 0) context.references.add(groupRefresh.result.references, 'groups');
     // One unpaged search each: what the report counts as pages.
     context.statistics.pages = groupRefresh ? 2 : 1;
     const state: TrackingState = {
@@ -201,7 +215,10 @@ async function snapshotOfImage(
     session: context.session,
     baseDn: context.baseDn,
     warnings: context.warnings,
+    references: context.references,
   });
   trace('members resolved');
-  return { baseDn: context.baseDn, server: context.session.server, ...resolved, warnings: context.warnings.list(), statistics: context.statistics };
+  const unreadSubtrees = context.references.list();
+  context.statistics.references = unreadSubtrees.length;
+  return { baseDn: context.baseDn, server: context.session.server, ...resolved, unreadSubtrees, warnings: context.warnings.list(), statistics: context.statistics };
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { RosterError } from '../errors.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -30,7 +30,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
     const { copyAwarePool } = await import('./copy.js');
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: copyAwarePool(pool) }) });
+    const { CurrentSchemaPostgresDialect } = await import('./introspector.js');
+    db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: copyAwarePool(pool) }) });
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     const sqlite = new SqliteDatabase(join(options.dataDir, 'roster.db'));

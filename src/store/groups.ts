@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { DirectoryGroup, DirectoryUser } from '../directory/snapshot.js';
+import type { DirectoryGroup, DirectoryUser } from '../snapshot.js';
 import { userNameKey } from '../model.js';
 import { insertMany } from './bulk.js';
 import type { Executor } from './users.js';
 
 const FINGERPRINT_KEY = 'groups-fingerprint';
 
-const joinedLists = new WeakMap<readonly string[], string>();
-
-/** A user's group keys joined; the lists shared by every user of one group (resolve.ts) are joined once. */
+/** A user's group keys joined. Most users are in one group: its key itself, with no string built per user. */
 function joinedGroupKeys(list: readonly string[]): string {
-  if (!Object.isFrozen(list)) return list.join('\u0000');
-  let joined = joinedLists.get(list);
-  if (joined === undefined) joinedLists.set(list, (joined = list.join('\u0000')));
-  return joined;
+  return list.length === 1 ? list[0]! : list.join('\u0000');
 }
 
 /** A digest of the groups and memberships read: when unchanged, the stored copy is not rewritten. */

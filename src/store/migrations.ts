@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import { parseDigestSeed, syncDigest } from '../digest.js';
+import { digester, parseDigestSeed } from '../digest.js';
 import type { Dialect } from './db.js';
 import { CHANGES_PER_PAGE } from './runs.js';
 import type { Database } from './schema.js';
@@ -198,7 +198,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
         const typed = db as unknown as Kysely<Database>;
         const seedText = randomBytes(8).toString('hex');
         await typed.insertInto('settings').values({ key: DIGEST_SEED_KEY, value: seedText, updated_at: new Date().toISOString() }).execute();
-        const seed = parseDigestSeed(seedText);
+        const digest = digester(parseDigestSeed(seedText));
         const rows = await typed
           .selectFrom('users')
           .select(['id', 'user_name', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled'])
@@ -209,7 +209,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
           typed,
           rows.map((row) => ({
             key: row.id,
-            digest: syncDigest(seed, {
+            digest: digest({
               userName: row.user_name,
               stableId: row.stable_id,
               fullName: row.full_name,
@@ -271,6 +271,40 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('last_full_run_at', 'text', (column) => column.notNull())
           .addColumn('local_mark', 'text', (column) => column.notNull())
           .addColumn('summary', 'text', (column) => column.notNull())
+          .execute();
+      },
+    },
+    // Several instances on one database (issue #16): who holds the sync lock and since when, which instance
+    // recorded a run, and the claim on each scheduled tick, so one tick runs once cluster-wide.
+    '0015_instances': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('locks')
+          .addColumn('instance', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('locks')
+          .addColumn('acquired_at', sql`bigint`, (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('sync_runs').addColumn('instance', 'text').execute();
+        // /api/health asks for the last scheduled commit at every probe; without it, a scan of the history.
+        await db.schema.createIndex('sync_runs_trigger_status').on('sync_runs').columns(['trigger', 'status', 'id']).execute();
+        await db.schema
+          .createTable('schedule_claims')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('tick', sql`bigint`, (column) => column.notNull())
+          .addColumn('instance', 'text', (column) => column.notNull())
+          .addColumn('claimed_at', sql`bigint`, (column) => column.notNull())
+          .execute();
+      },
+    },
+    // The search continuation references a run's read met (subtrees not read), reported quietly or not: the run
+    // record keeps them, since quiet ones leave no warning behind.
+    '0027_run_unread_subtrees': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_runs')
+          .addColumn('unread_subtrees', 'text', (column) => column.notNull().defaultTo('[]'))
           .execute();
       },
     },

@@ -17,7 +17,16 @@ export interface RunCounts {
   updated: number;
   deleted: number;
   outOfScope: number;
+  /** Users not found but kept: they may live in a subtree the read did not see (absent in older callers' counts). */
+  keptUnread?: number;
   unchanged: number;
+}
+
+/** A search continuation reference the run's read met (sync/unread.ts ReportedReference, kept here as plain data). */
+export interface RunReference {
+  url: string;
+  subtree: string;
+  quiet: boolean;
 }
 
 export interface RunRecord {
@@ -34,6 +43,10 @@ export interface RunRecord {
   mode: RunMode;
   /** Why a full run was full; null for other modes and for runs recorded before migration 0016. */
   modeReason: FullRunReason | null;
+  /** The instance that ran it (ROSTER_INSTANCE or host:pid); null for runs older than migration 0015. */
+  instance: string | null;
+  /** Subtrees the read did not see (migration 0027); empty for runs recorded before it. */
+  references: RunReference[];
 }
 
 export interface RunChange {
@@ -54,9 +67,11 @@ export interface NewRun {
   /** Default "full" (runs recorded by code that predates the modes). */
   mode?: RunMode;
   modeReason?: FullRunReason;
+  instance?: string;
+  references?: readonly RunReference[];
 }
 
-const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, unchanged: 0 };
+const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0 };
 
 /**
  * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the
@@ -95,6 +110,8 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
       warnings: JSON.stringify(run.warnings),
       mode: run.mode ?? 'full',
       mode_reason: run.modeReason ?? null,
+      instance: run.instance ?? null,
+      unread_subtrees: JSON.stringify(run.references ?? []),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -119,6 +136,8 @@ function toRun(row: RunRow): RunRecord {
     warnings: JSON.parse(row.warnings) as string[],
     mode: row.mode as RunMode,
     modeReason: (row.mode_reason as FullRunReason | null) ?? null,
+    instance: row.instance,
+    references: JSON.parse(row.unread_subtrees) as RunReference[],
   };
 }
 
@@ -132,4 +151,10 @@ export async function findRun(db: Executor, id: number): Promise<(RunRecord & { 
   if (!row) return undefined;
   const pages = await db.selectFrom('sync_run_change_pages').select('changes').where('run_id', '=', id).orderBy('page').execute();
   return { ...toRun(row), changes: pages.flatMap((page) => JSON.parse(page.changes) as RunChange[]) };
+}
+
+/** The latest run started by `trigger` that ended with `status` (the last scheduled commit for /api/health). */
+export async function findLastRun(db: Executor, trigger: string, status: RunStatus): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('sync_runs').selectAll().where('trigger', '=', trigger).where('status', '=', status).orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return row ? toRun(row) : undefined;
 }

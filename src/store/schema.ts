@@ -59,6 +59,10 @@ export interface SyncRunsTable {
   mode: Generated<string>;
   /** Why a full run was full (RunModeReason); null for the other modes. */
   mode_reason: string | null;
+  /** The instance that ran it; null for runs recorded before migration 0015. */
+  instance: Generated<string | null>;
+  /** JSON list of the search continuation references the read met: {url, subtree, quiet} (migration 0027). */
+  unread_subtrees: Generated<string>;
 }
 
 /**
@@ -99,6 +103,18 @@ export interface LocksTable {
   host: string;
   pid: number;
   expires_at: number;
+  /** The holder's instance name (ROSTER_INSTANCE or host:pid) and when it took the lock (ms since the epoch). */
+  instance: Generated<string>;
+  acquired_at: Generated<number>;
+}
+
+/** The last tick of a schedule some instance claimed: a tick runs on the one instance whose claim moved it. */
+export interface ScheduleClaimsTable {
+  name: string;
+  /** The tick's scheduled time, ms since the epoch. */
+  tick: number;
+  instance: string;
+  claimed_at: number;
 }
 
 export interface LoginAttemptsTable {
@@ -130,4 +146,5 @@ export interface Database {
   change_tracking: ChangeTrackingTable;
   sync_run_change_pages: SyncRunChangePagesTable;
   locks: LocksTable;
+  schedule_claims: ScheduleClaimsTable;
 }

@@ -1,8 +1,16 @@
+import { hostname } from 'node:os';
 import { openDatabase, type DatabaseOptions, type Dialect } from './db.js';
-import { acquireLock, type HeldLock } from './lock.js';
+import { acquireLock, findLockHolder, type HeldLock, type LockHolder } from './lock.js';
 import type { Database } from './schema.js';
 import { secretBox, type SecretBox } from './secrets.js';
 import type { Kysely } from 'kysely';
+
+const SYNC_LOCK = 'directory-sync';
+
+export interface StoreOptions extends DatabaseOptions {
+  /** This process's name among the instances sharing the database (log.ts instanceName()); default host:pid. */
+  instance?: string;
+}
 
 /** The database plus the secret box that seals the directory password. */
 export class Store {
@@ -10,16 +18,21 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     readonly secrets: SecretBox,
+    readonly instance: string,
     private readonly closeDatabase: () => Promise<void>,
   ) {}
 
-  static async open(options: DatabaseOptions): Promise<Store> {
+  static async open(options: StoreOptions): Promise<Store> {
     const opened = await openDatabase(options);
-    return new Store(opened.db, opened.dialect, secretBox(options.dataDir), opened.close);
+    return new Store(opened.db, opened.dialect, secretBox(options.dataDir), options.instance ?? `${hostname()}:${process.pid}`, opened.close);
   }
 
   acquireSyncLock(): Promise<HeldLock> {
-    return acquireLock(this.db, 'directory-sync', 'A synchronization is already running');
+    return acquireLock(this.db, SYNC_LOCK, 'A synchronization is already running', this.instance);
+  }
+
+  syncLockHolder(): Promise<LockHolder | null> {
+    return findLockHolder(this.db, SYNC_LOCK);
   }
 
   close(): Promise<void> {

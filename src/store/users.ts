@@ -19,19 +19,21 @@ export function publicUser({ id: _id, ...user }: StoredUser): User {
   return user;
 }
 
-const sharedLists = new Map<string, readonly string[]>();
+/**
+ * Privilege lists repeat across thousands of users: within one query's answer, each distinct one is parsed once and
+ * shared by the users that have it (User's lists are readonly, so sharing is safe). Made per query, not per module.
+ */
+class SharedLists {
+  private readonly byJson = new Map<string, readonly string[]>();
 
-/** Privilege lists repeat across thousands of users: parse each distinct one once and share it (frozen). */
-function sharedList<T extends string>(json: string): T[] {
-  let list = sharedLists.get(json);
-  if (!list) {
-    list = Object.freeze(JSON.parse(json) as string[]);
-    sharedLists.set(json, list);
+  of<T extends string>(json: string): readonly T[] {
+    let list = this.byJson.get(json);
+    if (!list) this.byJson.set(json, (list = JSON.parse(json) as string[]));
+    return list as readonly T[];
   }
-  return list as T[];
 }
 
-function toUser(row: UserRow): StoredUser {
+function toUser(row: UserRow, lists: SharedLists = new SharedLists()): StoredUser {
   return {
     id: row.id,
     userName: row.user_name,
@@ -40,24 +42,28 @@ function toUser(row: UserRow): StoredUser {
     source: row.source as UserSource,
     authentication: row.authentication as AuthenticationMethod,
     disabled: row.disabled === 1,
-    privileges: sharedList<Privilege>(row.privileges),
-    archiveAccess: sharedList<ArchiveAccess>(row.archive_access),
+    privileges: lists.of<Privilege>(row.privileges),
+    archiveAccess: lists.of<ArchiveAccess>(row.archive_access),
     dn: row.dn,
     stableId: row.stable_id,
   };
 }
 
-const frozenListJson = new WeakMap<readonly string[], string>();
+/**
+ * JSON of lists, each list object serialized once: the users a sync creates share their default privilege lists
+ * (sync/plan.ts), 100,000 of them. One per batch of rows written, not per module.
+ */
+export class ListJson {
+  private readonly byList = new Map<readonly string[], string>();
 
-/** JSON of a list; the frozen lists a sync shares among all the users it creates are serialized once. */
-function jsonOfList(list: readonly string[]): string {
-  if (!Object.isFrozen(list)) return JSON.stringify(list);
-  let json = frozenListJson.get(list);
-  if (json === undefined) frozenListJson.set(list, (json = JSON.stringify(list)));
-  return json;
+  of(list: readonly string[]): string {
+    let json = this.byList.get(list);
+    if (json === undefined) this.byList.set(list, (json = JSON.stringify(list)));
+    return json;
+  }
 }
 
-export function userRow(user: User, now: string, passwordHash: string | null = null, syncDigest: number | null = null): Insertable<UsersTable> {
+export function userRow(user: User, now: string, passwordHash: string | null = null, syncDigest: number | null = null, lists: ListJson = new ListJson()): Insertable<UsersTable> {
   return {
     user_name: user.userName,
     user_name_key: userNameKey(user.userName),
@@ -66,8 +72,8 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     source: user.source,
     authentication: user.authentication,
     disabled: user.disabled ? 1 : 0,
-    privileges: jsonOfList(user.privileges),
-    archive_access: jsonOfList(user.archiveAccess),
+    privileges: lists.of(user.privileges),
+    archive_access: lists.of(user.archiveAccess),
     dn: user.dn,
     stable_id: user.stableId,
     sync_digest: user.source === 'directory' ? syncDigest : null,
@@ -81,7 +87,8 @@ const USER_COLUMNS = ['id', 'user_name', 'full_name', 'email_addresses', 'source
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {
   const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
-  return rows.map(toUser);
+  const lists = new SharedLists();
+  return rows.map((row) => toUser(row, lists));
 }
 
 /**
@@ -231,6 +238,26 @@ export async function writeSyncDigests(db: Executor, rows: ReadonlyArray<{ key: 
 
 export async function hasAnyUser(db: Executor): Promise<boolean> {
   return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Whether an enabled user holds the `admin` privilege (privileges are stored as a JSON list of names). */
+export async function hasEnabledAdministrator(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('disabled', '=', 0).where('privileges', 'like', '%"admin"%').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Inserts the user unless the name is taken (`ON CONFLICT DO NOTHING` on the unique name key): true when this
+ * call inserted it. Instances starting together all try; exactly one wins, and nobody gets a unique violation.
+ */
+export async function insertUserIfNameFree(db: Executor, user: User, passwordHash: string | null): Promise<boolean> {
+  const inserted = await db
+    .insertInto('users')
+    .values(userRow(user, new Date().toISOString(), passwordHash))
+    .onConflict((conflict) => conflict.column('user_name_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 const userByKey = compiledOnce((db, key: string) => db.selectFrom('users').select(USER_COLUMNS).where('user_name_key', '=', key));

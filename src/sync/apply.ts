@@ -5,13 +5,13 @@
  * database as it was before the run, since nothing is committed until the end.
  */
 import type { Transaction } from 'kysely';
-import type { DirectorySnapshot } from '../directory/snapshot.js';
+import type { DirectorySnapshot } from '../snapshot.js';
 import { userNameKey } from '../model.js';
 import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
 import type { Database } from '../store/schema.js';
-import { userRow, writeSyncDigests } from '../store/users.js';
+import { ListJson, userRow, writeSyncDigests } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 import { trace } from '../trace.js';
 
@@ -72,10 +72,11 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
       .execute();
   }
 
+  const lists = new ListJson();
   await insertMany(
     trx,
     'users',
-    rowsOf(plan.created, (user, position) => userRow(user, now, null, plan.createdDigests[position] ?? null)),
+    rowsOf(plan.created, (user, position) => userRow(user, now, null, plan.createdDigests[position] ?? null, lists)),
     { afterBatch: (done) => hooks.afterBatch?.(done, plan.created.length) },
   );
   await writeSyncDigests(

@@ -1,9 +1,10 @@
 /** Recognizing unchanged users by their sync digest (src/digest.ts) before anything else of theirs is loaded. */
-import { syncDigest, type DigestSeed, type DigestedUser, type StoredDigests } from '../digest.js';
+import { digester, type DigestSeed, type DigestedUser, type StoredDigests } from '../digest.js';
 
 export function digestsOf(users: readonly DigestedUser[], seed: DigestSeed): Float64Array {
   const digests = new Float64Array(users.length);
-  for (let index = 0; index < users.length; index++) digests[index] = syncDigest(seed, users[index]!);
+  const digest = digester(seed);
+  for (let index = 0; index < users.length; index++) digests[index] = digest(users[index]!);
   return digests;
 }
 

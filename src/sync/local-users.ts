@@ -3,7 +3,7 @@
  * them (a no-change re-sync of 100,000 users then loads 100,000 numbers, not 300,000 strings); the others are
  * loaded and compared field by field.
  */
-import type { DirectoryUser } from '../directory/snapshot.js';
+import type { DirectoryUser } from '../snapshot.js';
 import type { LocalUser } from '../model.js';
 import { loadDigestSeed, storedDigests, usersForPlanning, type Executor } from '../store/users.js';
 import { digestsOf, matchDigests } from './digest-match.js';

@@ -6,9 +6,10 @@
  * renamed or moved entry updates its user instead of creating a second one. Manual users are never touched.
  */
 import type { DirectorySettings } from '../config/schema.js';
-import type { DirectorySnapshot, DirectoryUser } from '../directory/snapshot.js';
+import type { DirectorySnapshot, DirectoryUser } from '../snapshot.js';
 import { userNameKey, type LocalUser, type User } from '../model.js';
-import { dnKey } from '../rfc/dn.js';
+import { LocalIndex, localDnKey } from './local-index.js';
+import { UnreadSubtrees, type ReportedReference } from './unread.js';
 
 export interface FieldChange<T> {
   from: T;
@@ -52,6 +53,10 @@ export interface SyncPlan {
   deleted: PlannedRemoval[];
   /** Users that left the scope and are kept (options.deleteUsers off). */
   outOfScope: PlannedRemoval[];
+  /** Users not found whose entries may be in a subtree the read did not see: kept unchanged (sync/unread.ts). */
+  keptUnread: PlannedRemoval[];
+  /** The search continuation references met by the read, one per URL. */
+  references: ReportedReference[];
   unchanged: number;
   /** Directory-sourced users before the run: the base of the deletion guard's percentage. */
   directoryUsersBefore: number;
@@ -72,88 +77,6 @@ export interface KnownDigests {
   unchangedCount?: number;
 }
 
-function localDnKey(user: LocalUser): string | undefined {
-  return user.dn ? dnKey(user.dn) : undefined;
-}
-
-/**
- * Local users by position; the maps hold positions, and `matched` marks the positions a directory entry took.
- * Stable ids are unique among directory users (each comes from one entry, and an entry matches one user).
- */
-class LocalIndex {
-  readonly users: LocalUser[] = [];
-  readonly manualByName = new Map<string, LocalUser>();
-  private byStableIdMap: Map<string, number> | undefined;
-  private byDnMap: Map<string, number> | undefined;
-  private byNameMap: Map<string, number> | undefined;
-  /** The position after the last match: where the next entry's user is when the directory kept its order. */
-  private cursor = 0;
-  matched: Uint8Array;
-
-  constructor(
-    localUsers: Iterable<LocalUser>,
-    /** Names (lower-cased) of the directory users known matched and unchanged without being loaded. */
-    private readonly heldNamesOf: () => Set<string>,
-  ) {
-    for (const user of localUsers) {
-      if (user.source === 'manual') this.manualByName.set(userNameKey(user.userName), user);
-      else this.users.push(user);
-    }
-    this.matched = new Uint8Array(this.users.length);
-  }
-
-  /** Positions by a key of each user (users without one are left out). */
-  private positionsBy(keyOf: (user: LocalUser) => string | null | undefined): Map<string, number> {
-    const map = new Map<string, number>();
-    this.users.forEach((user, position) => {
-      const key = keyOf(user);
-      if (key) map.set(key, position);
-    });
-    return map;
-  }
-
-  // The three indexes are built on first use. On a re-sync of a directory that kept its order, entries are found at
-  // the cursor and none is needed; decoding DNs costs, and names are needed only for renames, new users and removals.
-  private get byStableId(): Map<string, number> {
-    return (this.byStableIdMap ??= this.positionsBy((user) => user.stableId));
-  }
-
-  private get byDn(): Map<string, number> {
-    return (this.byDnMap ??= this.positionsBy(localDnKey));
-  }
-
-  /** Directory users by normalized name; names are unique in the store, so it holds every directory user. */
-  get byName(): Map<string, number> {
-    return (this.byNameMap ??= this.positionsBy((user) => userNameKey(user.userName)));
-  }
-
-  private heldNamesSet: Set<string> | undefined;
-
-  /** Whether a directory user matched by digest (not in `users`) holds the name. */
-  heldByUnloaded(key: string): boolean {
-    return (this.heldNamesSet ??= this.heldNamesOf()).has(key);
-  }
-
-  private free(position: number | undefined): number | undefined {
-    return position !== undefined && this.matched[position] === 0 ? position : undefined;
-  }
-
-  /**
-   * The first unmatched user with the entry's stable id, DN or name, in that order. Users are stored in the order a
-   * first sync read them, and a server answers the same search in the same order, so the user at the cursor is
-   * tried first: a no-change re-sync of 100,000 users then needs no map of stable ids at all.
-   */
-  findMatch(entry: DirectoryUser): number | undefined {
-    const cursor = this.cursor;
-    const position =
-      cursor < this.users.length && this.matched[cursor] === 0 && this.users[cursor]!.stableId === entry.stableId
-        ? cursor
-        : (this.free(this.byStableId.get(entry.stableId)) ?? this.free(this.byDn.get(entry.dnKey)) ?? this.free(this.byName.get(userNameKey(entry.userName))));
-    if (position !== undefined) this.cursor = position + 1;
-    return position;
-  }
-}
-
 function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
@@ -169,14 +92,11 @@ function diff(local: LocalUser, entry: DirectoryUser): UserChanges | undefined {
   return Object.keys(changes).length === 0 ? undefined : changes;
 }
 
-/** Default privileges, one frozen copy shared by every user a run creates. */
+/** Default privileges, one copy shared by every user a run creates (User's lists are readonly). */
 type Defaults = Pick<User, 'privileges' | 'archiveAccess'>;
 
 function defaultsOf(settings: DirectorySettings): Defaults {
-  return {
-    privileges: Object.freeze([...settings.defaultPrivileges.privileges]) as User['privileges'],
-    archiveAccess: Object.freeze([...settings.defaultPrivileges.archiveAccess]) as User['archiveAccess'],
-  };
+  return { privileges: [...settings.defaultPrivileges.privileges], archiveAccess: [...settings.defaultPrivileges.archiveAccess] };
 }
 
 function newUser(entry: DirectoryUser, defaults: Defaults): User {
@@ -194,10 +114,13 @@ function newUser(entry: DirectoryUser, defaults: Defaults): User {
   };
 }
 
-function removalReason(user: LocalUser, snapshot: DirectorySnapshot, outside: Map<string, string>, settings: DirectorySettings): string {
+function isOutsideSelection(user: LocalUser, outside: Map<string, string>): boolean {
   const key = localDnKey(user);
-  const name = outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined);
-  if (name !== undefined) return `no longer in group ${settings.groups.groups.join(', ')}`;
+  return (outside.get(user.stableId ?? '') ?? (key ? outside.get(key) : undefined)) !== undefined;
+}
+
+function removalReason(snapshot: DirectorySnapshot, outsideSelection: boolean, settings: DirectorySettings): string {
+  if (outsideSelection) return `no longer in group ${settings.groups.groups.join(', ')}`;
   return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
@@ -211,6 +134,8 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     updated: [],
     deleted: [],
     outOfScope: [],
+    keptUnread: [],
+    references: [],
     unchanged: 0,
     directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0),
     warnings: [...snapshot.warnings],
@@ -268,15 +193,26 @@ function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnap
     outside.set(user.stableId, user.userName);
     outside.set(user.dnKey, user.userName);
   }
+  const unread = new UnreadSubtrees(snapshot.unreadSubtrees);
   index.users.forEach((user, position) => {
     if (index.matched[position] === 1) return;
     if (ambiguous.has(userNameKey(user.userName))) {
       plan.warnings.push(`user '${user.userName}' is kept unchanged: several directory entries carry that name`);
       return;
     }
-    const removal = { userName: user.userName, reason: removalReason(user, snapshot, outside, settings) };
+    const outsideSelection = isOutsideSelection(user, outside);
+    // Nothing is inferred about users Roster could not see: an unread subtree may still hold them.
+    const kept = unread.isEmpty ? undefined : unread.keepReason(localDnKey(user), outsideSelection);
+    if (kept !== undefined) {
+      plan.keptUnread.push({ userName: user.userName, reason: kept });
+      return;
+    }
+    const removal = { userName: user.userName, reason: removalReason(snapshot, outsideSelection, settings) };
     (settings.options.deleteUsers ? plan.deleted : plan.outOfScope).push(removal);
   });
+  const { references, warnings } = unread.report();
+  plan.references = references;
+  plan.warnings.push(...warnings);
 }
 
 /** Renames are checked last, once it is known which names deletions free up. */

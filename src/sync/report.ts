@@ -1,9 +1,10 @@
 /** The JSON document of DESIGN §4 for "Test settings" and "Synchronize now", and its human rendering. */
-import type { DirectorySnapshot } from '../directory/snapshot.js';
+import type { DirectorySnapshot } from '../snapshot.js';
 import type { User } from '../model.js';
 import type { FullRunReason, RunMode } from '../store/runs.js';
 import { FULL_RUN_REASON_TEXT, type RunModeDecision } from './mode.js';
 import type { SyncPlan, UserChanges } from './plan.js';
+import type { ReportedReference } from './unread.js';
 
 export interface SyncReport {
   committed: boolean;
@@ -21,8 +22,12 @@ export interface SyncReport {
     updated: Array<{ userName: string; changes: UserChanges }>;
     deleted: Array<{ userName: string; reason: string }>;
     outOfScope: Array<{ userName: string; reason: string }>;
+    /** Users not found, kept because their entries may be in a subtree the read did not see. */
+    keptUnread: Array<{ userName: string; reason: string }>;
     unchanged: number;
   };
+  /** Search continuation references met by the read: subtrees not read. Quiet ones (AD's partitions) warn nobody. */
+  references: ReportedReference[];
   groups: Array<{ name: string; dn: string; members: number; selected: boolean; description?: string }>;
   warnings: string[];
   directory: { server: string; baseDn: string; userEntries: number; groupEntries: number; pages: number; readMs: number };
@@ -39,8 +44,10 @@ export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committ
       updated: plan.updated.map(({ userName, changes }) => ({ userName, changes })),
       deleted: plan.deleted,
       outOfScope: plan.outOfScope,
+      keptUnread: plan.keptUnread,
       unchanged: plan.unchanged,
     },
+    references: plan.references,
     groups: snapshot.groups.map((group) => ({
       name: group.name,
       dn: group.dn,
@@ -90,6 +97,7 @@ export function formatReport(report: SyncReport, limit = 200): string {
     `Read ${report.directory.userEntries} user entries and ${report.directory.groupEntries} group entries in ${report.directory.pages} pages (${report.directory.readMs} ms).`,
     `Users: ${users.created.length} created, ${users.updated.length} updated, ${users.deleted.length} deleted, ${users.outOfScope.length} out of scope (kept), ${users.unchanged} unchanged.`,
   ];
+  if (users.keptUnread.length > 0) lines.push(`${users.keptUnread.length} users not found were kept unchanged: they may live in a subtree that was not read.`);
   const section = (title: string, rows: string[][]) => {
     if (rows.length === 0) return;
     lines.push('', `${title}:`, ...table(rows.slice(0, limit)));
@@ -110,6 +118,14 @@ export function formatReport(report: SyncReport, limit = 200): string {
   section(
     'Out of scope (kept; options.deleteUsers is off)',
     users.outOfScope.map((user) => [user.userName, user.reason]),
+  );
+  section(
+    'Kept (may live in a subtree that was not read)',
+    users.keptUnread.map((user) => [user.userName, user.reason]),
+  );
+  section(
+    'Subtrees not read (search continuation references)',
+    report.references.map((reference) => [reference.subtree, reference.url, reference.quiet ? 'AD partition, no user there' : '']),
   );
   section(
     'Groups',

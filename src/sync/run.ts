@@ -5,10 +5,11 @@
 import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
 import { clearTracking, loadTracking, localUsersMark, saveTracking } from '../store/change-tracking.js';
+import type { HeldLock } from '../store/lock.js';
 import type { Executor } from '../store/users.js';
 import { readForRun, type RunRead, type TrackingUpdate, type UnchangedRead } from './read-for-run.js';
 import { summaryOf, unchangedCounts, unchangedReport, type RunSummary } from './unchanged-run.js';
-import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
+import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
@@ -33,7 +34,14 @@ export interface SyncOptions extends GuardOptions, ApplyHooks {
 const PREVIEW: RunModeDecision = { mode: 'full', reason: 'preview' };
 
 function countsOf(plan: SyncPlan): RunCounts {
-  return { created: plan.created.length, updated: plan.updated.length, deleted: plan.deleted.length, outOfScope: plan.outOfScope.length, unchanged: plan.unchanged };
+  return {
+    created: plan.created.length,
+    updated: plan.updated.length,
+    deleted: plan.deleted.length,
+    outOfScope: plan.outOfScope.length,
+    keptUnread: plan.keptUnread.length,
+    unchanged: plan.unchanged,
+  };
 }
 
 /** Any failure of the read becomes SYNC_INCOMPLETE_READ: the run must not go on to delete anybody. */
@@ -75,6 +83,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     startedAt: started.toISOString(),
     trigger: options.trigger,
     settingsFingerprint: fingerprint,
+    instance: store.instance,
     mode: mode.mode,
     ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
   });
@@ -87,6 +96,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       durationMs: elapsed(),
       counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
       warnings: plan?.warnings ?? [],
+      references: plan?.references ?? [],
     });
     return error;
   };
@@ -98,7 +108,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     mode = read.mode;
-    if (read.unchanged) return await commitUnchanged(store, read, { ...base(), durationMs: elapsed() });
+    if (read.unchanged) return await commitUnchanged(store, lock, read, { ...base(), durationMs: elapsed() });
     const { snapshot } = read;
     collectGarbage();
     const plan = await planAgainstStoredUsers(store, snapshot, settings);
@@ -111,11 +121,17 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       report = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
-        const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings }, changes);
+        const id = await recordRun(
+          trx,
+          { ...base(), status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings, references: plan.references },
+          changes,
+        );
         const committed = buildReport(snapshot, plan, true, mode, id);
         // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves
         // the stored cookie where it was, and the next run reads the same changes again.
         await writeTracking(trx, read.tracking, () => summaryOf(plan, committed));
+        // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
+        await lock.confirm(trx);
         trace('run recorded');
         return committed;
       });
@@ -141,11 +157,12 @@ async function writeTracking(trx: Executor, update: TrackingUpdate, summary: () 
 }
 
 /** Records a run that found nothing changed (unchanged-run.ts) with its new cookie; its users are untouched. */
-async function commitUnchanged(store: Store, read: UnchangedRead, run: Omit<NewRun, 'status' | 'counts' | 'warnings'>): Promise<SyncReport> {
+async function commitUnchanged(store: Store, lock: HeldLock, read: UnchangedRead, run: Omit<NewRun, 'status' | 'counts' | 'warnings'>): Promise<SyncReport> {
   const summary = JSON.parse(read.stored.summary) as RunSummary;
   const runId = await store.db.transaction().execute(async (trx) => {
-    const id = await recordRun(trx, { ...run, status: 'committed', counts: unchangedCounts(summary), warnings: [...summary.warnings] });
+    const id = await recordRun(trx, { ...run, status: 'committed', counts: unchangedCounts(summary), warnings: [...summary.warnings], references: summary.references });
     await saveTracking(trx, read.tracking.changes, { ...read.tracking.tracking, localMark: read.stored.localMark, summary: read.stored.summary });
+    await lock.confirm(trx);
     return id;
   });
   trace('committed');
@@ -153,5 +170,17 @@ async function commitUnchanged(store: Store, read: UnchangedRead, run: Omit<NewR
 }
 
 function emptyPlan(): SyncPlan {
-  return { created: [], createdDigests: [], digestRefreshes: [], updated: [], deleted: [], outOfScope: [], unchanged: 0, directoryUsersBefore: 0, warnings: [] };
+  return {
+    created: [],
+    createdDigests: [],
+    digestRefreshes: [],
+    updated: [],
+    deleted: [],
+    outOfScope: [],
+    keptUnread: [],
+    references: [],
+    unchanged: 0,
+    directoryUsersBefore: 0,
+    warnings: [],
+  };
 }

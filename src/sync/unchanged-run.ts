@@ -13,6 +13,8 @@ export interface RunSummary {
   /** Directory users in scope after the run: what an unchanged run counts as unchanged. */
   readonly usersInScope: number;
   readonly outOfScope: SyncReport['users']['outOfScope'];
+  readonly keptUnread: SyncReport['users']['keptUnread'];
+  readonly references: SyncReport['references'];
   readonly groups: SyncReport['groups'];
   readonly warnings: readonly string[];
   readonly directory: Omit<SyncReport['directory'], 'pages' | 'readMs'>;
@@ -22,6 +24,8 @@ export function summaryOf(plan: SyncPlan, report: SyncReport): string {
   const summary: RunSummary = {
     usersInScope: plan.unchanged + plan.created.length + plan.updated.length,
     outOfScope: report.users.outOfScope,
+    keptUnread: report.users.keptUnread,
+    references: report.references,
     groups: report.groups,
     warnings: report.warnings,
     directory: { server: report.directory.server, baseDn: report.directory.baseDn, userEntries: report.directory.userEntries, groupEntries: report.directory.groupEntries },
@@ -30,7 +34,7 @@ export function summaryOf(plan: SyncPlan, report: SyncReport): string {
 }
 
 export function unchangedCounts(summary: RunSummary): RunCounts {
-  return { created: 0, updated: 0, deleted: 0, outOfScope: summary.outOfScope.length, unchanged: summary.usersInScope };
+  return { created: 0, updated: 0, deleted: 0, outOfScope: summary.outOfScope.length, keptUnread: summary.keptUnread.length, unchanged: summary.usersInScope };
 }
 
 export function unchangedReport(summary: RunSummary, runId: number, readMs: number): SyncReport {
@@ -39,7 +43,8 @@ export function unchangedReport(summary: RunSummary, runId: number, readMs: numb
     runId,
     mode: 'incremental',
     entryChanges: { changed: 0, deleted: 0 },
-    users: { created: [], updated: [], deleted: [], outOfScope: summary.outOfScope, unchanged: summary.usersInScope },
+    users: { created: [], updated: [], deleted: [], outOfScope: summary.outOfScope, keptUnread: summary.keptUnread, unchanged: summary.usersInScope },
+    references: summary.references,
     groups: summary.groups,
     warnings: [...summary.warnings],
     directory: { ...summary.directory, pages: 0, readMs },

@@ -106,6 +106,7 @@ export function reportView(report: SyncReport): Html {
     ])}
     ${section('Deleted', ['User name', 'Reason'], users.deleted, removal)}
     ${section('Out of scope (kept: automatic deletion is off)', ['User name', 'Reason'], users.outOfScope, removal)}
+    ${section('Kept: may live in a subtree that was not read', ['User name', 'Reason'], users.keptUnread, removal)} ${referencesSection(report.references)}
     ${section('Groups', ['Group', 'Members', 'Selected'], report.groups, (group) => [group.name, group.members, group.selected ? 'yes' : ''])}
   </section>`;
 }
@@ -224,6 +225,15 @@ export function runsPage(runs: RunRecord[]): Html {
     ])}`;
 }
 
+/** Search continuation references: subtrees the read did not see (quiet: AD's own partitions, nobody there). */
+function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
+  return section('Subtrees not read (referred to another server)', ['Subtree', 'Reference', 'Note'], [...references], (reference) => [
+    reference.subtree,
+    reference.url,
+    reference.quiet ? 'Active Directory partition; no user lives there' : 'not read: nobody there is deleted',
+  ]);
+}
+
 export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
   return html`<h1>Run #${run.id} (${run.status})</h1>
     <p class="muted">
@@ -238,6 +248,7 @@ export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
             </ul>`
         : ''
     }
+    ${referencesSection(run.references)}
     <h2>Changes</h2>
     ${dataTable(['Action', 'User', 'Detail'], run.changes, (change) => [change.action, change.userName, html`<code>${JSON.stringify(change.detail)}</code>`])}`;
 }

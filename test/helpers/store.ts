@@ -6,7 +6,7 @@ import { Store } from '../../src/store/store.js';
 
 export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
-const POSTGRES = process.env.ROSTER_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES = process.env.ROSTER_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestStore {
   store: Store;

@@ -37,11 +37,13 @@ describe('roster directory set / show / sync / runs and users', () => {
     const data = ['--data', mkdtempSync(join(tmpdir(), 'roster-data-'))];
     const stored = await runCli([...data, 'directory', 'set', settingsFile(openLdapInput(directory, { groups: { groups: ['MailStore Users'] } }))]);
     assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stderr, /Created the administrator "admin" with the password: \S+/, 'the first command that opens the database creates the administrator');
     const shown = await runCli([...data, 'directory', 'show', '--json']);
     assert.equal(JSON.parse(shown.stdout).connection.passwordSet, true);
     assert.doesNotMatch(shown.stdout, new RegExp(directory.servicePassword));
     const synced = await runCli([...data, 'directory', 'sync', '--json']);
     assert.equal(synced.code, 0, synced.stderr);
+    assert.doesNotMatch(synced.stderr, /Created the administrator/, 'and only that one');
     assert.equal(JSON.parse(synced.stdout).committed, true);
     // No change-tracking reader is wired into runs yet: every run is full, and says why.
     assert.deepEqual([JSON.parse(synced.stdout).mode, JSON.parse(synced.stdout).modeReason], ['full', 'server-cannot']);
@@ -53,7 +55,7 @@ describe('roster directory set / show / sync / runs and users', () => {
     const users = JSON.parse((await runCli([...data, 'users', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
     assert.deepEqual(
       users.map((user) => user.userName),
-      ['alice', 'bob', 'carol'],
+      ['admin', 'alice', 'bob', 'carol'],
     );
     for (const key of ['userName', 'fullName', 'emailAddresses', 'source', 'authentication', 'disabled', 'privileges', 'archiveAccess']) assert.ok(key in users[0]!, key);
     const runs = JSON.parse((await runCli([...data, 'directory', 'runs', '--json'])).stdout) as Array<{
@@ -127,7 +129,7 @@ for (const backend of BACKENDS) {
       assert.notEqual(killed.code, 0);
       const reopened = await Store.open({ dataDir: cliArgs[1]!, databaseUrl: cliArgs[3] });
       try {
-        const count = await reopened.db.selectFrom('users').select(reopened.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const count = await reopened.db.selectFrom('users').where('source', '=', 'directory').select(reopened.db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         assert.equal(Number(count.n), 0, 'the first batch was not committed');
         assert.equal((await listRuns(reopened.db)).length, 0);
       } finally {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readDirectory } from '../../src/directory/read.js';
-import type { DirectorySnapshot } from '../../src/directory/snapshot.js';
+import type { DirectorySnapshot } from '../../src/snapshot.js';
 import { isRosterError } from '../../src/errors.js';
 import { BULK_USERS, OPENLDAP_BASE, openLdapFixture } from '../fixtures/openldap.js';
 import { openLdapSettings } from '../helpers/settings.js';

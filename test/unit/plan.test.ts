@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
-import type { DirectorySnapshot, DirectoryUser } from '../../src/directory/snapshot.js';
+import type { DirectorySnapshot, DirectoryUser } from '../../src/snapshot.js';
 import type { LocalUser, User } from '../../src/model.js';
 import { checkPlan, deletionLimit } from '../../src/sync/guard.js';
 import { parseDigestSeed, syncDigest } from '../../src/digest.js';
@@ -49,6 +49,7 @@ function snapshot(users: DirectoryUser[], extra: Partial<DirectorySnapshot> = {}
     groups: [],
     outsideSelection: [],
     ambiguousUserNames: [],
+    unreadSubtrees: [],
     warnings: [],
     statistics: { userEntries: users.length, groupEntries: 0, pages: 1, references: 0, durationMs: 1 },
     ...extra,

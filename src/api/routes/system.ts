@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import { clusterStatus } from '../../admin/cluster.js';
 import type { RosterApp } from '../../app.js';
 import { countUsersBySource } from '../../store/users.js';
 
@@ -43,14 +44,17 @@ function openApi(routes: RouteDoc[]): Record<string, unknown> {
 }
 
 export async function systemRoutes(server: FastifyInstance, app: RosterApp, routes: RouteDoc[]): Promise<void> {
-  server.get('/api/health', { schema: { tags: ['system'], summary: 'Liveness and database reachability.' } }, async () => {
-    await countUsersBySource(app.store.db);
-    return { status: 'ok', database: app.store.dialect, nextScheduledSync: app.scheduler.nextRun()?.toISOString() ?? null };
+  const healthSummary = 'Liveness and database reachability; this instance, the sync lock holder and the last scheduled commit.';
+  server.get('/api/health', { schema: { tags: ['system'], summary: healthSummary } }, async () => {
+    const cluster = await clusterStatus(app.store);
+    return { status: 'ok', database: app.store.dialect, nextScheduledSync: app.scheduler.nextRun()?.toISOString() ?? null, ...cluster };
   });
 
-  server.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics: sync runs, durations, users by source, logins by outcome.' } }, async (_request, reply) => {
+  const metricsSummary = 'Prometheus metrics: sync runs, durations, users by source, logins by outcome, sync lock holder, last scheduled commit.';
+  server.get('/metrics', { schema: { tags: ['system'], summary: metricsSummary } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    return app.metrics.render(await countUsersBySource(app.store.db));
+    const [users, cluster] = await Promise.all([countUsersBySource(app.store.db), clusterStatus(app.store)]);
+    return app.metrics.render(users, cluster);
   });
 
   server.get('/api/docs', { schema: { tags: ['system'], summary: 'This API as an OpenAPI 3.1 document.' } }, async () => openApi(routes));
