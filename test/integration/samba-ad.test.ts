@@ -122,9 +122,7 @@ describe('a real Active Directory (Samba AD DC)', { skip }, () => {
     );
   });
 
-  // Marked todo until read-scope (issue #11 item 3) is merged: the report has no `references` before it.
-  const referencesReported = { todo: 'continuation references in the report (issue #11 item 3, branch read-scope)' };
-  it('lists the Configuration reference in the report, quietly', referencesReported, async () => {
+  it('lists the Configuration reference in the report, quietly', async () => {
     const report = await testSettings(manualSample());
     assert.deepEqual(report.references, [{ url: `ldap://${SAMBA_REALM}/CN=Configuration,${SAMBA_BASE}`, subtree: `CN=Configuration,${SAMBA_BASE}`, quiet: true }]);
     assert.deepEqual(
@@ -184,11 +182,8 @@ describe('a real Active Directory (Samba AD DC)', { skip }, () => {
     }
   });
 
-  // Fails until member search filters are evaluated with the server's semantics (issue #11 item 4, branch
-  // read-scope): the negated extensible match is taken as true in memory, so the disabled dave is selected.
-  // Marked todo so that it runs and reports without failing CI; remove the mark when read-scope is merged.
-  const serverSemantics = { todo: 'member search filters are evaluated in memory (issue #11 item 4, branch read-scope)' };
-  it('selects with a member search filter using the matching-rule-bit extensible match exactly what the server selects', serverSemantics, async () => {
+  // The negated extensible match cannot be evaluated in memory: it must go to the server (issue #11 item 4).
+  it('selects with a member search filter using the matching-rule-bit extensible match exactly what the server selects', async () => {
     // "Unix Staff" lists alice, bob, dave (disabled) and hank by name (memberUid).
     const memberSearchFilter = '(&(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2))(sAMAccountName={member}))';
     const serverSelection = domain.searchDns(
