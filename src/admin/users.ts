@@ -5,7 +5,9 @@ import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import { issuesFrom } from '../config/load.js';
 import { RosterError } from '../errors.js';
 import { userNameKey, type User } from '../model.js';
+import { appendEvents } from '../store/events.js';
 import { deleteSessionsOf } from '../store/sessions.js';
+import { changeEvents, createdEvent, deletedEvent } from './user-events.js';
 import type { Store } from '../store/store.js';
 import { deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
 
@@ -66,7 +68,7 @@ export function searchUsers(users: User[], query: string): User[] {
   return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
 }
 
-export async function createManualUser(store: Store, input: unknown): Promise<User> {
+export async function createManualUser(store: Store, input: unknown, actor = 'admin'): Promise<User> {
   const data = parse(newUserSchema, input);
   let passwordHash: string | null = null;
   if (data.authentication === 'local') {
@@ -88,7 +90,10 @@ export async function createManualUser(store: Store, input: unknown): Promise<Us
     dn: null,
     stableId: null,
   };
-  await insertUser(store.db, user, passwordHash);
+  await store.db.transaction().execute(async (trx) => {
+    await insertUser(trx, user, passwordHash);
+    await appendEvents(trx, [createdEvent(user)], actor);
+  });
   return user;
 }
 
@@ -96,7 +101,7 @@ export async function createManualUser(store: Store, input: unknown): Promise<Us
  * Changes a user. Privileges, archive access, authentication, disabled and the local password may change for
  * everyone; names and addresses of directory users belong to the directory (the next sync would undo them).
  */
-export async function changeUser(store: Store, name: string, input: unknown, actingUser?: string): Promise<User> {
+export async function changeUser(store: Store, name: string, input: unknown, actingUser?: string, actor = actingUser ? `admin:${actingUser}` : 'admin'): Promise<User> {
   const patch = parse(userPatchSchema, input);
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
@@ -114,7 +119,7 @@ export async function changeUser(store: Store, name: string, input: unknown, act
     checkNewPassword(patch.password);
     passwordHash = await hashPassword(patch.password);
   }
-  await updateUser(store.db, user.userName, {
+  const userPatch = {
     fullName: patch.fullName,
     emailAddresses: patch.emailAddresses ? unique(patch.emailAddresses) : undefined,
     authentication: patch.authentication,
@@ -122,14 +127,21 @@ export async function changeUser(store: Store, name: string, input: unknown, act
     archiveAccess: patch.archiveAccess,
     disabled: patch.disabled,
     passwordHash,
+  };
+  await store.db.transaction().execute(async (trx) => {
+    await updateUser(trx, user.userName, userPatch);
+    if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(trx, userNameKey(user.userName));
+    await appendEvents(trx, changeEvents(user, userPatch), actor);
   });
-  if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(store.db, userNameKey(user.userName));
   return publicUser((await findUser(store.db, user.userName))!);
 }
 
-export async function removeUser(store: Store, name: string): Promise<void> {
+export async function removeUser(store: Store, name: string, actor = 'admin'): Promise<void> {
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
-  await deleteSessionsOf(store.db, userNameKey(user.userName));
-  await deleteUser(store.db, user.userName);
+  await store.db.transaction().execute(async (trx) => {
+    await deleteSessionsOf(trx, userNameKey(user.userName));
+    await deleteUser(trx, user.userName);
+    await appendEvents(trx, [deletedEvent(user, 'deleted by an administrator')], actor);
+  });
 }

@@ -17,7 +17,7 @@ function formatUsers(users: User[]): string {
     users
       .map(
         (user) =>
-          `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.fullName}  ${user.emailAddresses.join(', ')}`,
+          `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.pendingDeletionSince ? `(pending deletion since ${user.pendingDeletionSince}) ` : ''}${user.fullName}  ${user.emailAddresses.join(', ')}`,
       )
       .join('\n') + '\n'
   );
@@ -79,15 +79,35 @@ export function registerUserCommands(program: Command): void {
         ...(options.authentication === 'local' ? { password: await readStdin() } : {}),
       };
       // An administrator added here (the way back in, README) is the one: no generated `admin` besides it.
-      const user = await withStore(command, (store) => createManualUser(store, input), { ensureAdministrator: !options.privilege?.includes('admin') });
+      const user = await withStore(command, (store) => createManualUser(store, input, 'cli'), { ensureAdministrator: !options.privilege?.includes('admin') });
       process.stderr.write(`User '${user.userName}' created (${user.authentication} authentication).\n`);
+    });
+
+  users
+    .command('keep')
+    .description('keep a user pending deletion: it becomes a manual user, enabled, never changed by sync again')
+    .argument('<name>')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { keepPendingUser } = await import('../admin/pending.js');
+      const user = await withStore(command, (store) => keepPendingUser(store, name, 'cli'));
+      process.stderr.write(`User '${user.userName}' kept as a manual user.\n`);
+    });
+
+  users
+    .command('delete-now')
+    .description('delete a user pending deletion without waiting for the grace period')
+    .argument('<name>')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { deletePendingUserNow } = await import('../admin/pending.js');
+      await withStore(command, (store) => deletePendingUserNow(store, name, 'cli'));
+      process.stderr.write(`User '${name.trim()}' deleted.\n`);
     });
 
   users
     .command('remove')
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withStore(command, (store) => removeUser(store, name));
+      await withStore(command, (store) => removeUser(store, name, 'cli'));
       process.stderr.write(`User '${name.trim()}' removed.\n`);
     });
 }

@@ -275,6 +275,53 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    // options.deleteAfter: a directory user who left the scope waits here, disabled, until the grace period passes.
+    // Such users carry no sync digest (the run that marks them clears it), so every re-sync loads and checks them.
+    '0019_pending_deletion': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('pending_deletion_since', 'text').execute();
+      },
+    },
+    // Change events and the webhooks that deliver them. A first sync writes 100,000 events, so they are stored a page
+    // per row, like a run's changes (store/events.ts); deliverers read forward by page.
+    '0020_events_and_webhooks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('events')
+          .addColumn('seq', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('size', 'integer', (column) => column.notNull())
+          .addColumn('events', 'text', (column) => column.notNull())
+          .execute();
+        if (dialect === 'postgres') {
+          const { rows } = await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(db);
+          if (rows[0]?.lz4) await sql`alter table events alter column events set compression lz4`.execute(db);
+        }
+        await db.schema
+          .createTable('webhooks')
+          .addColumn('id', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('url', 'text', (column) => column.notNull())
+          .addColumn('secret', 'text', (column) => column.notNull())
+          .addColumn('events', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('cursor', 'bigint', (column) => column.notNull().defaultTo(0))
+          .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('first_failure_at', 'bigint')
+          .addColumn('next_attempt_at', 'bigint', (column) => column.notNull().defaultTo(0))
+          .addColumn('last_error', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('webhook_failures')
+          .addColumn('webhook_id', 'integer', (column) => column.notNull())
+          .addColumn('event_seq', 'bigint', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('last_error', 'text', (column) => column.notNull())
+          .addColumn('failed_at', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('webhook_failures_pk', ['webhook_id', 'event_seq'])
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

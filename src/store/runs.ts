@@ -13,6 +13,11 @@ export interface RunCounts {
   /** Users not found but kept: they may live in a subtree the read did not see (absent in older callers' counts). */
   keptUnread?: number;
   unchanged: number;
+  /** Users disabled and marked pending deletion by the run (options.deleteAfter), and users it restored. */
+  deletionScheduled?: number;
+  /** Users still waiting for their grace period to pass. */
+  pendingDeletion?: number;
+  restored?: number;
 }
 
 /** A search continuation reference the run's read met (sync/unread.ts ReportedReference, kept here as plain data). */
@@ -41,7 +46,7 @@ export interface RunRecord {
 
 export interface RunChange {
   userName: string;
-  action: 'created' | 'updated' | 'deleted';
+  action: 'created' | 'updated' | 'deleted' | 'deletionScheduled' | 'restored';
   detail: unknown;
 }
 
@@ -58,7 +63,7 @@ export interface NewRun {
   references?: readonly RunReference[];
 }
 
-const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0 };
+const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0, deletionScheduled: 0, pendingDeletion: 0, restored: 0 };
 
 /**
  * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the

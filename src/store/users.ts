@@ -46,6 +46,8 @@ function toUser(row: UserRow, lists: SharedLists = new SharedLists()): StoredUse
     archiveAccess: lists.of<ArchiveAccess>(row.archive_access),
     dn: row.dn,
     stableId: row.stable_id,
+    // Present only while pending, so a user object is what it was for every other user (scripts, API, tests).
+    ...(row.pending_deletion_since ? { pendingDeletionSince: row.pending_deletion_since } : {}),
   };
 }
 
@@ -83,7 +85,20 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
   };
 }
 
-const USER_COLUMNS = ['id', 'user_name', 'full_name', 'email_addresses', 'source', 'authentication', 'disabled', 'privileges', 'archive_access', 'dn', 'stable_id'] as const;
+const USER_COLUMNS = [
+  'id',
+  'user_name',
+  'full_name',
+  'email_addresses',
+  'source',
+  'authentication',
+  'disabled',
+  'privileges',
+  'archive_access',
+  'dn',
+  'stable_id',
+  'pending_deletion_since',
+] as const;
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {
   const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
@@ -112,10 +127,16 @@ export async function usersForPlanning(db: Executor, unmatchedIds?: readonly num
 const ID_CHUNK = 500;
 
 function planningRows(db: Executor) {
-  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled', 'sync_digest']).orderBy('id');
+  return db
+    .selectFrom('users')
+    .select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled', 'sync_digest', 'pending_deletion_since'])
+    .orderBy('id');
 }
 
-type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled' | 'sync_digest'>;
+type PlanningRow = Pick<
+  Selectable<UsersTable>,
+  'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled' | 'sync_digest' | 'pending_deletion_since'
+>;
 
 function localUser(row: PlanningRow): LocalUser {
   return {
@@ -127,6 +148,7 @@ function localUser(row: PlanningRow): LocalUser {
     dn: row.dn,
     disabled: row.disabled === 1,
     syncDigest: row.sync_digest,
+    ...(row.pending_deletion_since ? { pendingDeletionSince: row.pending_deletion_since } : {}),
   };
 }
 
@@ -323,4 +345,16 @@ export async function countUsersBySource(db: Executor): Promise<Record<string, n
     .groupBy('source')
     .execute();
   return Object.fromEntries(rows.map((row) => [row.source, Number(row.count)]));
+}
+
+/**
+ * "Keep" for a user pending deletion: it becomes a manual user (never touched by sync again), enabled and unmarked.
+ * It keeps its authentication, so a directory user still logs on with the directory password.
+ */
+export async function convertToManualUser(db: Executor, userName: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ source: 'manual', disabled: 0, pending_deletion_since: null, sync_digest: null, updated_at: new Date().toISOString() })
+    .where('user_name_key', '=', userNameKey(userName))
+    .execute();
 }

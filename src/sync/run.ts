@@ -7,13 +7,15 @@ import { readDirectory } from '../directory/read.js';
 import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
-import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
+import { appendEvents } from '../store/events.js';
+import { recordRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 import { applyPlan, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
 import { planSync, type SyncPlan } from './plan.js';
+import { syncEvents } from './events.js';
 import { buildReport, type SyncReport } from './report.js';
 import { trace } from '../trace.js';
 
@@ -31,6 +33,9 @@ function countsOf(plan: SyncPlan): RunCounts {
     outOfScope: plan.outOfScope.length,
     keptUnread: plan.keptUnread.length,
     unchanged: plan.unchanged,
+    deletionScheduled: plan.scheduled.length,
+    pendingDeletion: plan.pending.length,
+    restored: plan.updated.filter((update) => update.restored).length,
   };
 }
 
@@ -47,15 +52,15 @@ function incompleteRead(error: unknown): RosterError {
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
   const snapshot = await readDirectory(settings, { onProgress });
   collectGarbage();
-  const plan = store ? await planAgainstStoredUsers(store, snapshot, settings) : planSync(snapshot, [], settings);
+  const plan = store ? await planAgainstStoredUsers(store, snapshot, settings, new Date()) : planSync(snapshot, [], settings, undefined, new Date());
   return buildReport(snapshot, plan, false);
 }
 
 /** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */
-async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings): Promise<SyncPlan> {
+async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings, now: Date): Promise<SyncPlan> {
   const local = await localUsersForPlan(store.db, snapshot.users);
   trace('stored users loaded');
-  const plan = planSync(snapshot, local.localUsers, settings, local.digests);
+  const plan = planSync(snapshot, local.localUsers, settings, local.digests, now);
   trace('planned');
   return plan;
 }
@@ -65,15 +70,20 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   const started = new Date();
   const base = { startedAt: started.toISOString(), trigger: options.trigger, settingsFingerprint: settingsFingerprint(settings), instance: store.instance };
   const elapsed = () => Date.now() - started.getTime();
-  const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
-    await recordRun(store.db, {
-      ...base,
-      status,
-      error: { code: error.code, message: error.message },
-      durationMs: elapsed(),
-      counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
-      warnings: plan?.warnings ?? [],
-      references: plan?.references ?? [],
+  const actor = `sync:${options.trigger}`;
+  // A refused or failed run is recorded with its event (sync.refused / sync.failed) in one transaction: the alert.
+  const refuse = async (error: RosterError, status: 'refused' | 'failed', plan?: SyncPlan) => {
+    await store.db.transaction().execute(async (trx) => {
+      const runId = await recordRun(trx, {
+        ...base,
+        status,
+        error: { code: error.code, message: error.message },
+        durationMs: elapsed(),
+        counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
+        warnings: plan?.warnings ?? [],
+        references: plan?.references ?? [],
+      });
+      await appendEvents(trx, [{ type: status === 'refused' ? 'sync.refused' : 'sync.failed', runId, data: { code: error.code, message: error.message } }], actor);
     });
     return error;
   };
@@ -85,7 +95,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     collectGarbage();
-    const plan = await planAgainstStoredUsers(store, snapshot, settings);
+    const plan = await planAgainstStoredUsers(store, snapshot, settings, started);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {
@@ -95,14 +105,13 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       runId = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
+        const counts = countsOf(plan);
+        const id = await recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts, warnings: plan.warnings, references: plan.references }, changes);
+        trace('run recorded');
+        await appendEvents(trx, syncEvents(plan, id, counts), actor);
+        trace('events written');
         // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
         await lock.confirm(trx);
-        const id = await recordRun(
-          trx,
-          { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings, references: plan.references },
-          changes,
-        );
-        trace('run recorded');
         return id;
       });
     } catch (error) {
@@ -125,6 +134,8 @@ function emptyPlan(): SyncPlan {
     digestRefreshes: [],
     updated: [],
     deleted: [],
+    scheduled: [],
+    pending: [],
     outOfScope: [],
     keptUnread: [],
     references: [],

@@ -105,6 +105,13 @@ export function reportView(report: SyncReport): Html {
       html`${Object.entries(update.changes).map(([field, change]) => html`<div>${field}: ${show((change as { from: unknown }).from)} → ${show((change as { to: unknown }).to)}</div>`)}`,
     ])}
     ${section('Deleted', ['User name', 'Reason'], users.deleted, removal)}
+    ${section('Pending deletion (disabled until the grace period passes)', ['User name', 'Since', 'Deleted from', 'Reason'], users.pendingDeletion ?? [], (row) => [
+      row.userName,
+      row.new ? 'this run' : row.since,
+      row.deleteAt,
+      row.reason,
+    ])}
+    ${section('Restored (back in scope)', ['User name'], users.restored ?? [], (name) => [name])}
     ${section('Out of scope (kept: automatic deletion is off)', ['User name', 'Reason'], users.outOfScope, removal)}
     ${section('Kept: may live in a subtree that was not read', ['User name', 'Reason'], users.keptUnread, removal)} ${referencesSection(report.references)}
     ${section('Groups', ['Group', 'Members', 'Selected'], report.groups, (group) => [group.name, group.members, group.selected ? 'yes' : ''])}
@@ -120,7 +127,9 @@ export function usersTable(users: User[]): Html {
     ['User name', 'Full name', 'E-mail addresses', 'Source', 'Authentication', 'Privileges'],
     users,
     (user) => [
-      html`<a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}`,
+      html`<a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}${
+          user.pendingDeletionSince ? html` <span class="muted">(pending deletion since ${user.pendingDeletionSince})</span>` : ''
+        }`,
       user.fullName,
       user.emailAddresses.join(', '),
       user.source,
@@ -152,6 +161,26 @@ function checkboxes(name: string, options: readonly string[], chosen: readonly s
   return html`${options.map((option) => html`<label class="inline"><input type="checkbox" name="${name}" value="${option}" ${chosen.includes(option) ? 'checked' : ''} /> ${option}</label>`)}`;
 }
 
+/** A user pending deletion: when it is due, and the administrator's two answers. */
+function pendingPanel(user: User): Html {
+  if (!user.pendingDeletionSince) return html``;
+  const base = `/users/${encodeURIComponent(user.userName)}`;
+  return html`<div class="pending" id="pending-deletion">
+    <p>
+      Left the directory scope on ${user.pendingDeletionSince}: disabled, and deleted by the first synchronization after the grace period (options.deleteAfter), unless it comes
+      back.
+    </p>
+    <div class="actions">
+      <form method="post" action="${base}/keep" hx-post="${base}/keep" hx-target="main" hx-select="main" hx-swap="outerHTML" class="inline">
+        <button type="submit">Keep (make it a manual user)</button>
+      </form>
+      <form method="post" action="${base}/delete-now" hx-post="${base}/delete-now" hx-target="main" hx-select="main" hx-swap="outerHTML" class="inline">
+        <button type="submit" class="secondary">Delete now</button>
+      </form>
+    </div>
+  </div>`;
+}
+
 export function userEditor(user: User, notice?: string, error?: string): Html {
   const action = `/users/${encodeURIComponent(user.userName)}`;
   return html`<h1>${user.userName}</h1>
@@ -162,6 +191,7 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
       ['Source', user.source],
       ['Directory entry', user.dn ?? ''],
     ])}
+    ${pendingPanel(user)}
     <form method="post" action="${action}" hx-post="${action}" hx-target="main" hx-select="main" hx-swap="outerHTML">
       <fieldset>
         <legend>General Information</legend>
@@ -212,7 +242,7 @@ export function mePage(user: User, notice?: string, error?: string): Html {
 
 export function runsPage(runs: RunRecord[]): Html {
   return html`<h1>Synchronization history</h1>
-    ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Unchanged', 'Duration'], runs, (run) => [
+    ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Pending deletion', 'Unchanged', 'Duration'], runs, (run) => [
       html`<a href="/runs/${run.id}">#${run.id}</a>`,
       run.startedAt,
       run.trigger,
@@ -220,6 +250,7 @@ export function runsPage(runs: RunRecord[]): Html {
       run.counts.created,
       run.counts.updated,
       run.counts.deleted,
+      run.counts.deletionScheduled || run.counts.pendingDeletion ? `${run.counts.deletionScheduled ?? 0} new, ${run.counts.pendingDeletion ?? 0} waiting` : '',
       run.counts.unchanged,
       `${run.durationMs} ms`,
     ])}`;

@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RosterApp } from '../app.js';
+import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
+import { syncAlert } from '../admin/status.js';
 import { changeUser, publicUser, searchUsers } from '../admin/users.js';
+import { registerWebhookPages } from './webhook-pages.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { findRun, listRuns } from '../store/runs.js';
@@ -51,8 +54,11 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     request.session = session;
   };
   const context = (session: RequestSession, current?: string) => ({ user: session.user, csrfToken: session.csrfToken, current });
-  const full = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, current?: string, status = 200) =>
-    send(reply, page(title, body, context(request.session!, current)), status);
+  const full = async (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, current?: string, status = 200) => {
+    const session = request.session!;
+    const alert = session.user.privileges.includes('admin') ? await syncAlert(app.store) : null;
+    return send(reply, page(title, body, { ...context(session, current), alert }), status);
+  };
 
   server.get('/login', async (_request, reply) => send(reply, page('Log on', loginPage())));
   server.post('/login', async (request, reply) => {
@@ -83,7 +89,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     try {
       if (user.authentication !== 'local' || !user.privileges.includes('changePassword')) throw new RosterError('FORBIDDEN', 'You cannot change your password here.');
       await app.auth.login({ userName: user.userName, password: String(body.currentPassword ?? ''), source: request.ip });
-      await changeUser(app.store, user.userName, { password: String(body.newPassword ?? '') });
+      await changeUser(app.store, user.userName, { password: String(body.newPassword ?? '') }, undefined, `self:${user.userName}`);
       return full(request, reply, 'My account', mePage(publicUser(user), 'Password changed; log on again with the new password.'), '/me');
     } catch (error) {
       if (!isRosterError(error)) throw error;
@@ -127,6 +133,31 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', invalid(request));
     }
   });
+
+  const pendingAnswer = (answer: (name: string, actor: string) => Promise<unknown>, done: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = (request.params as { userName: string }).userName;
+    try {
+      await answer(name, `console:${request.session!.user.userName}`);
+      const user = await findUser(app.store.db, name);
+      return user
+        ? full(request, reply, user.userName, userEditor(publicUser(user), done), '/users')
+        : full(request, reply, 'Users', html`<p class="notice">${done}</p>`, '/users');
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return full(request, reply, 'Users', problemView(error.message), '/users', invalid(request));
+    }
+  };
+  server.post(
+    '/users/:userName/keep',
+    { preHandler: guard('admin') },
+    pendingAnswer((name, actor) => keepPendingUser(app.store, name, actor), 'Kept as a manual user.'),
+  );
+  server.post(
+    '/users/:userName/delete-now',
+    { preHandler: guard('admin') },
+    pendingAnswer((name, actor) => deletePendingUserNow(app.store, name, actor), 'User deleted.'),
+  );
+  await registerWebhookPages(server, app, { guard, full, invalid });
 
   const storedForm = async () => {
     const settings = await loadDirectorySettings(app.store.db, app.store.secrets).catch(() => undefined);

@@ -67,7 +67,7 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
       if (!user.privileges.includes('changePassword')) throw new RosterError('FORBIDDEN', 'This needs the changePassword privilege.');
       const { currentPassword, newPassword } = request.body as { currentPassword: string; newPassword: string };
       await app.auth.login({ userName: user.userName, password: currentPassword, source: request.ip });
-      await changeUser(app.store, user.userName, { password: newPassword });
+      await changeUser(app.store, user.userName, { password: newPassword }, undefined, `self:${user.userName}`);
       return { changed: true };
     },
   );

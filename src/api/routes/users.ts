@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
 import { changeUser, createManualUser, publicUser, removeUser, searchUsers } from '../../admin/users.js';
+import { deletePendingUserNow, keepPendingUser } from '../../admin/pending.js';
 import { RosterError } from '../../errors.js';
 import { findUser, listUsers } from '../../store/users.js';
 import { requireUser } from '../auth.js';
@@ -40,7 +41,7 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
 
   server.post('/api/users', { schema: { tags: ['users'], summary: 'Create a manual user.', body: userBody }, preHandler: admin }, async (request, reply) => {
     reply.code(201);
-    return createManualUser(app.store, request.body);
+    return createManualUser(app.store, request.body, `admin:${request.session!.user.userName}`);
   });
 
   server.get('/api/users/:userName', { schema: { tags: ['users'], summary: 'One user.', params: nameParams }, preHandler: admin }, async (request) => {
@@ -64,10 +65,25 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
     async (request) => changeUser(app.store, (request.params as { userName: string }).userName, request.body, request.session!.user.userName),
   );
 
+  server.post(
+    '/api/users/:userName/keep',
+    { schema: { tags: ['users'], summary: 'Keep a user pending deletion: it becomes a manual user, enabled.', params: nameParams }, preHandler: admin },
+    async (request) => keepPendingUser(app.store, (request.params as { userName: string }).userName, `admin:${request.session!.user.userName}`),
+  );
+
+  server.post(
+    '/api/users/:userName/delete-now',
+    { schema: { tags: ['users'], summary: 'Delete a user pending deletion without waiting for the grace period.', params: nameParams }, preHandler: admin },
+    async (request, reply) => {
+      await deletePendingUserNow(app.store, (request.params as { userName: string }).userName, `admin:${request.session!.user.userName}`);
+      reply.code(204);
+    },
+  );
+
   server.delete('/api/users/:userName', { schema: { tags: ['users'], summary: 'Delete a user.', params: nameParams }, preHandler: admin }, async (request, reply) => {
     const { userName } = request.params as { userName: string };
     if (request.session!.user.userName.toLowerCase() === userName.trim().toLowerCase()) throw new RosterError('CONFLICT', 'You cannot delete yourself.');
-    await removeUser(app.store, userName);
+    await removeUser(app.store, userName, `admin:${request.session!.user.userName}`);
     reply.code(204);
   });
 }
