@@ -53,7 +53,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
   const provider = migrations(dialect);
   const { error } = (await isMigrated(db, Object.keys(await provider.getMigrations())))
     ? { error: undefined }
-    : await new Migrator({ db, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) }).migrateToLatest();
+    : await new Migrator({
+        db,
+        provider,
+        // Names are reserved per issue and merged in any order (0019 may arrive after 0027): a database migrated before
+        // a lower-numbered migration was merged must still take it instead of refusing to start.
+        allowUnorderedMigrations: true,
+        ...(migrationTableSchema ? { migrationTableSchema } : {}),
+      }).migrateToLatest();
   if (error) {
     await db.destroy();
     throw new RosterError('INTERNAL', `The database could not be migrated: ${(error as Error).message}`, { cause: error });

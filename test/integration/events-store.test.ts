@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { Store } from '../../src/store/store.js';
 import { appendEvents, countEventsAfter, eventsAfter, findEventAt, lastEventPosition, type NewEvent } from '../../src/store/events.js';
 import { BACKENDS, dropTestSchemas, openTestStore, type TestStore } from '../helpers/store.js';
 
@@ -43,3 +45,20 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('migrations merged out of order', () => {
+  it('applies a lower-numbered migration to a database that has later ones already', async () => {
+    const test = await openTestStore('sqlite');
+    // As if the database had been migrated before 0019 and 0020 were merged (after 0027 was).
+    await sql`drop table webhook_failures`.execute(test.store.db);
+    await sql`drop table webhooks`.execute(test.store.db);
+    await sql`drop table events`.execute(test.store.db);
+    await sql`alter table users drop column pending_deletion_since`.execute(test.store.db);
+    await sql`delete from kysely_migration where name in ('0019_pending_deletion', '0020_events_and_webhooks')`.execute(test.store.db);
+    await test.store.close();
+    const reopened = await Store.open({ dataDir: test.dataDir });
+    opened.push({ ...test, store: reopened });
+    await reopened.db.transaction().execute((trx) => appendEvents(trx, created(1), 'cli'));
+    assert.equal((await eventsAfter(reopened.db, 0, 10)).length, 1);
+  });
+});
