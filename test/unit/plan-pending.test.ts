@@ -31,6 +31,7 @@ function snapshot(users: DirectoryUser[]): DirectorySnapshot {
     warnings: [],
     ambiguousUserNames: [],
     outsideSelection: [],
+    unreadSubtrees: [],
     statistics: { userEntries: users.length, groupEntries: 0, pages: 1, durationMs: 0 },
   } as unknown as DirectorySnapshot;
 }
