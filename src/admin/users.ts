@@ -9,7 +9,7 @@ import { appendEvents } from '../store/events.js';
 import { deleteSessionsOf } from '../store/sessions.js';
 import { changeEvents, createdEvent, deletedEvent } from './user-events.js';
 import type { Store } from '../store/store.js';
-import { deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
+import { countUsersBySource, deleteUser, findUser, insertUser, listUsers, publicUser, updateUser } from '../store/users.js';
 
 export { publicUser };
 
@@ -66,6 +66,29 @@ function unique(addresses: string[]): string[] {
 export function searchUsers(users: User[], query: string): User[] {
   const q = query.trim().toLowerCase();
   return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
+}
+
+/** Every user, ordered by name, as callers see them. */
+export async function allUsers(store: Store): Promise<User[]> {
+  return (await listUsers(store.db)).map(publicUser);
+}
+
+/** One user; NOT_FOUND when there is none by that name (compared case-insensitively). */
+export async function getUser(store: Store, name: string): Promise<User> {
+  const user = await findUser(store.db, name);
+  if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
+  return publicUser(user);
+}
+
+/** How many users each source has (the metrics; the health check's database probe). */
+export async function userCountsBySource(store: Store): Promise<Record<string, number>> {
+  return countUsersBySource(store.db);
+}
+
+/** One user, or undefined. */
+export async function findUserByName(store: Store, name: string): Promise<User | undefined> {
+  const user = await findUser(store.db, name);
+  return user ? publicUser(user) : undefined;
 }
 
 export async function createManualUser(store: Store, input: unknown, actor = 'admin'): Promise<User> {

@@ -8,16 +8,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RosterApp } from '../app.js';
 import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
 import { syncAlert } from '../admin/status.js';
-import { changeUser, publicUser, searchUsers } from '../admin/users.js';
 import { registerWebhookPages } from './webhook-pages.js';
+import { allUsers, changeUser, findUserByName, publicUser, searchUsers } from '../admin/users.js';
+import { saveSettings, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
+import { recentRuns, runWithChanges } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
-import { findRun, listRuns } from '../store/runs.js';
-import { loadDirectorySettings, saveDirectorySettings } from '../store/settings.js';
-import { findUser, listUsers } from '../store/users.js';
-import { previewSync } from '../sync/run.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
-import { settingsFromInput, syncNow } from '../api/routes/directory.js';
 import { page } from './layout.js';
 import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor, usersPage, usersTable } from './pages.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
@@ -99,14 +96,14 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
 
   server.get('/users', { preHandler: guard('admin') }, async (request, reply) => {
     const q = String((request.query as Body).q ?? '').trim();
-    const users = searchUsers((await listUsers(app.store.db)).map(publicUser), q);
+    const users = searchUsers(await allUsers(app.store), q);
     if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-table') return send(reply, usersTable(users));
     return full(request, reply, 'Users', usersPage(users, q), '/users');
   });
   server.get('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
-    const user = await findUser(app.store.db, (request.params as { userName: string }).userName);
+    const user = await findUserByName(app.store, (request.params as { userName: string }).userName);
     if (!user) return full(request, reply, 'Not found', problemView('There is no such user.'), '/users', 404);
-    return full(request, reply, user.userName, userEditor(publicUser(user)), '/users');
+    return full(request, reply, user.userName, userEditor(user), '/users');
   });
   server.post('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
     const name = (request.params as { userName: string }).userName;
@@ -128,9 +125,9 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return full(request, reply, user.userName, userEditor(user, 'Saved.'), '/users');
     } catch (error) {
       if (!isRosterError(error)) throw error;
-      const user = await findUser(app.store.db, name);
+      const user = await findUserByName(app.store, name);
       if (!user) return full(request, reply, 'Not found', problemView(error.message), '/users', 404);
-      return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', invalid(request));
+      return full(request, reply, user.userName, userEditor(user, undefined, error.message), '/users', invalid(request));
     }
   });
 
@@ -138,10 +135,8 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     const name = (request.params as { userName: string }).userName;
     try {
       await answer(name, `console:${request.session!.user.userName}`);
-      const user = await findUser(app.store.db, name);
-      return user
-        ? full(request, reply, user.userName, userEditor(publicUser(user), done), '/users')
-        : full(request, reply, 'Users', html`<p class="notice">${done}</p>`, '/users');
+      const user = await findUserByName(app.store, name);
+      return user ? full(request, reply, user.userName, userEditor(user, done), '/users') : full(request, reply, 'Users', html`<p class="notice">${done}</p>`, '/users');
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return full(request, reply, 'Users', problemView(error.message), '/users', invalid(request));
@@ -160,7 +155,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   await registerWebhookPages(server, app, { guard, full, invalid });
 
   const storedForm = async () => {
-    const settings = await loadDirectorySettings(app.store.db, app.store.secrets).catch(() => undefined);
+    const settings = await storedSettingsIfAny(app.store);
     return { values: valuesFromSettings(settings), passwordSet: settings !== undefined };
   };
   server.get('/directory', { preHandler: guard('admin') }, async (request, reply) => {
@@ -183,9 +178,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     const values = valuesFromForm(request.body as Body);
     const { passwordSet } = await storedForm();
     try {
-      const settings = await settingsFromInput(app, settingsInput(values));
-      await saveDirectorySettings(app.store.db, app.store.secrets, settings);
-      await app.scheduler.reload();
+      const settings = await saveSettings(app, settingsInput(values));
       return send(reply, settingsForm(valuesFromSettings(settings), [], { passwordSet: true, notice: 'Settings saved.' }));
     } catch (error) {
       if (!isRosterError(error)) throw error;
@@ -195,8 +188,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   });
   server.post('/directory/test', { preHandler: guard('admin') }, async (request, reply) => {
     try {
-      const settings = await settingsFromInput(app, settingsInput(valuesFromForm(request.body as Body)));
-      return send(reply, reportView(await previewSync(app.store, settings)));
+      return send(reply, reportView(await testSettings(app.store, settingsInput(valuesFromForm(request.body as Body)))));
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return send(reply, problemView(error.code === 'CONFIG_INVALID' ? `${error.message} (save the settings to see each problem next to its field)` : error.message));
@@ -204,7 +196,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   });
   server.post('/directory/sync', { preHandler: guard('admin') }, async (request, reply) => {
     try {
-      return send(reply, reportView(await syncNow(app, `console:${request.session!.user.userName}`, false)));
+      return send(reply, reportView(await syncNow(app, { trigger: `console:${request.session!.user.userName}` })));
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return send(reply, problemView(`${error.message} [${error.code}]`));
@@ -212,11 +204,15 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   });
 
   server.get('/runs', { preHandler: guard('admin') }, async (request, reply) =>
-    full(request, reply, 'Synchronization history', runsPage(await listRuns(app.store.db, 100)), '/runs'),
+    full(request, reply, 'Synchronization history', runsPage(await recentRuns(app.store, 100)), '/runs'),
   );
   server.get('/runs/:id', { preHandler: guard('admin') }, async (request, reply) => {
-    const run = await findRun(app.store.db, Number((request.params as { id: string }).id) || 0);
-    if (!run) return full(request, reply, 'Not found', problemView('There is no such run.'), '/runs', 404);
-    return full(request, reply, `Run #${run.id}`, runPage(run), '/runs');
+    try {
+      const run = await runWithChanges(app.store, Number((request.params as { id: string }).id) || 0);
+      return full(request, reply, `Run #${run.id}`, runPage(run), '/runs');
+    } catch (error) {
+      if (!isRosterError(error) || error.code !== 'NOT_FOUND') throw error;
+      return full(request, reply, 'Not found', problemView('There is no such run.'), '/runs', 404);
+    }
   });
 }

@@ -1,36 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import type { DirectorySettings } from '../../config/schema.js';
-import { RosterError } from '../../errors.js';
-import { findRun, listRuns } from '../../store/runs.js';
-import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../../store/settings.js';
-import { previewSync, runSync } from '../../sync/run.js';
+import { redactSettings, saveSettings, storedSettings, syncNow, testSettings } from '../../admin/directory.js';
+import { recentRuns, runWithChanges } from '../../admin/runs.js';
 import { requireUser } from '../auth.js';
-
-export async function storedSettings(app: RosterApp): Promise<DirectorySettings> {
-  const settings = await loadDirectorySettings(app.store.db, app.store.secrets);
-  if (!settings) throw new RosterError('DIRECTORY_NOT_CONFIGURED', 'No directory settings are stored yet.');
-  return settings;
-}
-
-/** Settings from a request: an absent or empty password (an untouched form field) keeps the stored one. */
-export async function settingsFromInput(app: RosterApp, input: unknown): Promise<DirectorySettings> {
-  const body = structuredClone(input) as { connection?: { password?: unknown } } | null;
-  if (body?.connection?.password === '') delete body.connection.password;
-  return validateKeepingStoredPassword(app.store.db, app.store.secrets, body);
-}
-
-export async function syncNow(app: RosterApp, trigger: string, allowMassDelete: boolean) {
-  const started = Date.now();
-  try {
-    const report = await runSync(app.store, await storedSettings(app), { trigger, allowMassDelete });
-    app.metrics.syncFinished('committed', (Date.now() - started) / 1000);
-    return report;
-  } catch (error) {
-    app.metrics.syncFinished('refused', (Date.now() - started) / 1000);
-    throw error;
-  }
-}
 
 export async function directoryRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   const admin = requireUser(app, 'admin');
@@ -38,18 +10,13 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
   server.get(
     '/api/directory/settings',
     { schema: { tags: ['directory'], summary: 'The stored settings; the password is never returned (passwordSet).' }, preHandler: admin },
-    async () => redactSettings(await storedSettings(app)),
+    async () => redactSettings(await storedSettings(app.store)),
   );
 
   server.put(
     '/api/directory/settings',
     { schema: { tags: ['directory'], summary: 'Validate and store the settings (docs/settings.md); 400 lists every invalid field.', body: { type: 'object' } }, preHandler: admin },
-    async (request) => {
-      const settings = await settingsFromInput(app, request.body);
-      await saveDirectorySettings(app.store.db, app.store.secrets, settings);
-      await app.scheduler.reload();
-      return redactSettings(settings);
-    },
+    async (request) => redactSettings(await saveSettings(app, request.body)),
   );
 
   server.post(
@@ -62,11 +29,7 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => {
-      const body = request.body as Record<string, unknown> | null | undefined;
-      const settings = body && Object.keys(body).length > 0 ? await settingsFromInput(app, body) : await storedSettings(app);
-      return previewSync(app.store, settings);
-    },
+    async (request) => testSettings(app.store, request.body),
   );
 
   server.post(
@@ -79,7 +42,8 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => syncNow(app, `api:${request.session!.user.userName}`, (request.query as { allowMassDelete?: boolean }).allowMassDelete === true),
+    async (request) =>
+      syncNow(app, { trigger: `api:${request.session!.user.userName}`, allowMassDelete: (request.query as { allowMassDelete?: boolean }).allowMassDelete === true }),
   );
 
   server.get(
@@ -92,7 +56,7 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => listRuns(app.store.db, (request.query as { limit?: number }).limit ?? 50),
+    async (request) => recentRuns(app.store, (request.query as { limit?: number }).limit ?? 50),
   );
 
   server.get(
@@ -105,10 +69,6 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => {
-      const run = await findRun(app.store.db, (request.params as { id: number }).id);
-      if (!run) throw new RosterError('NOT_FOUND', 'There is no such run.');
-      return run;
-    },
+    async (request) => runWithChanges(app.store, (request.params as { id: number }).id),
   );
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { clusterStatus } from '../../admin/cluster.js';
 import type { RosterApp } from '../../app.js';
-import { countUsersBySource } from '../../store/users.js';
 import { lastRun, syncAlert, webhookQueue } from '../../admin/status.js';
+import { userCountsBySource } from '../../admin/users.js';
 
 export interface RouteDoc {
   method: string | string[];
@@ -62,7 +62,7 @@ export async function systemRoutes(server: FastifyInstance, app: RosterApp, rout
   const metricsSummary = 'Prometheus metrics: sync runs, durations, users by source, logins by outcome, sync lock holder, last scheduled commit.';
   server.get('/metrics', { schema: { tags: ['system'], summary: metricsSummary } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    const [users, cluster, backlog] = await Promise.all([countUsersBySource(app.store.db), clusterStatus(app.store), webhookQueue(app.store)]);
+    const [users, cluster, backlog] = await Promise.all([userCountsBySource(app.store), clusterStatus(app.store), webhookQueue(app.store)]);
     return app.metrics.render(users, cluster, backlog);
   });
 

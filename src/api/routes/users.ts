@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { changeUser, createManualUser, publicUser, removeUser, searchUsers } from '../../admin/users.js';
+import { allUsers, changeUser, createManualUser, getUser, removeUser, searchUsers } from '../../admin/users.js';
 import { deletePendingUserNow, keepPendingUser } from '../../admin/pending.js';
 import { RosterError } from '../../errors.js';
-import { findUser, listUsers } from '../../store/users.js';
 import { requireUser } from '../auth.js';
 
 const nameParams = { type: 'object', required: ['userName'], properties: { userName: { type: 'string', minLength: 1, maxLength: 256 } } } as const;
@@ -35,7 +34,7 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
       preHandler: admin,
     },
     async (request) => {
-      return searchUsers((await listUsers(app.store.db)).map(publicUser), (request.query as { q?: string }).q ?? '');
+      return searchUsers(await allUsers(app.store), (request.query as { q?: string }).q ?? '');
     },
   );
 
@@ -45,10 +44,7 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
   });
 
   server.get('/api/users/:userName', { schema: { tags: ['users'], summary: 'One user.', params: nameParams }, preHandler: admin }, async (request) => {
-    const { userName } = request.params as { userName: string };
-    const user = await findUser(app.store.db, userName);
-    if (!user) throw new RosterError('NOT_FOUND', `There is no user '${userName}'.`);
-    return publicUser(user);
+    return getUser(app.store, (request.params as { userName: string }).userName);
   });
 
   server.patch(
