@@ -9,6 +9,7 @@ import { appendEvents } from '../store/events.js';
 import { deleteSessionsOf } from '../store/sessions.js';
 import { changeEvents, createdEvent, deletedEvent } from './user-events.js';
 import type { Store } from '../store/store.js';
+import { eachUser, findUserPage, type UserFilter } from '../store/user-pages.js';
 import { countUsersBySource, deleteUser, findUser, insertUser, listUsers, publicUser, updateUser } from '../store/users.js';
 
 export { publicUser };
@@ -60,6 +61,55 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
 
 function unique(addresses: string[]): string[] {
   return [...new Map(addresses.map((address) => [address.toLowerCase(), address])).values()];
+}
+
+/** Page sizes of user lists (DESIGN §5): 100 unless asked, at most 1,000. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+const booleanText = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+
+/** The query of a user list (API query string, console form): every field optional, each checked by name. */
+export const userListQuerySchema = z
+  .object({
+    q: z
+      .string()
+      .max(256, 'at most 256 characters')
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      .optional(),
+    source: z.enum(['directory', 'manual']).optional(),
+    authentication: z.enum(['directory', 'local']).optional(),
+    disabled: booleanText.optional(),
+    limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    after: z.string().max(1024).optional(),
+  })
+  .strict();
+
+export type UserListQuery = z.output<typeof userListQuerySchema>;
+
+export interface UserListPage {
+  readonly users: User[];
+  readonly total: number;
+  /** The `after` of the next page; absent on the last. */
+  readonly next?: string;
+}
+
+/** One page of users, filtered and searched by the database, ordered by name (store/user-pages.ts). */
+export async function listUserPage(store: Store, input: unknown): Promise<UserListPage & { query: UserListQuery }> {
+  const query = parse(userListQuerySchema, emptyAsAbsent(input));
+  const page = await findUserPage(store.db, query);
+  return { users: page.users.map(publicUser), total: page.total, ...(page.next !== undefined ? { next: page.next } : {}), query };
+}
+
+/** Every matching user, ordered by name, read a page at a time: for output that streams (the CLI's list). */
+export async function* streamUsers(store: Store, filter: UserFilter = {}): AsyncGenerator<User> {
+  for await (const user of eachUser(store.db, filter)) yield publicUser(user);
+}
+
+/** A form or query string sends empty fields for "any": they are absent, not invalid. */
+function emptyAsAbsent(input: unknown): unknown {
+  if (input === null || typeof input !== 'object') return input ?? {};
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== '' && value !== undefined));
 }
 
 /** Users whose name, full name or an address contains `query` (case-insensitive); all when it is empty. */

@@ -45,6 +45,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     // 16 MB of page cache: a 100,000-user first sync is as fast as with 64 MB, and the process stays smaller.
     // No memory-mapped reads: their pages count in the process's memory, for about 0.1 s gained per re-sync.
     sqlite.pragma('cache_size = -16384');
+    // SQLite's lower() folds ASCII only; user searches compare as userNameKey does (user-pages.ts).
+    sqlite.function('roster_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   // Kysely looks for its migration tables in every schema; name ours, or a second Roster schema in the same

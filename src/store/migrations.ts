@@ -4,6 +4,7 @@ import { digester, parseDigestSeed } from '../digest.js';
 import type { Dialect } from './db.js';
 import { CHANGES_PER_PAGE } from './runs.js';
 import type { Database } from './schema.js';
+import { refreshSearchText } from './user-search.js';
 import { DIGEST_SEED_KEY, writeSyncDigests } from './users.js';
 
 /** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
@@ -320,6 +321,29 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('failed_at', 'text', (column) => column.notNull())
           .addPrimaryKeyConstraint('webhook_failures_pk', ['webhook_id', 'event_seq'])
           .execute();
+      },
+    },
+    // DESIGN §5: reports and run records carry their mode. Written identically on the incremental branch (which
+    // adds "incremental" and the reason), so the two merge to one migration.
+    '0016_run_mode': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_runs')
+          .addColumn('mode', 'text', (column) => column.notNull().defaultTo('full'))
+          .execute();
+        await db.schema.alterTable('sync_runs').addColumn('mode_reason', 'text').execute();
+      },
+    },
+    // What user searches look in (store/user-search.ts), filled for the users already stored.
+    '0017_user_search_text': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('users')
+          .addColumn('search_text', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        const typed = db as unknown as Kysely<Database>;
+        const ids = (await typed.selectFrom('users').select('id').execute()).map((row) => row.id);
+        await refreshSearchText(typed, ids, 'id');
       },
     },
   };

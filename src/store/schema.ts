@@ -21,6 +21,8 @@ export interface UsersTable {
   /** Directory users: syncDigest() of the user (src/digest.ts); null when unknown (compared field by field). */
   sync_digest: number | null;
   password_hash: string | null;
+  /** What a user search looks in: searchTextOf() (store/user-search.ts). */
+  search_text: Generated<string>;
   created_at: string;
   updated_at: string;
   /** Directory users waiting for options.deleteAfter: when they left the scope (ISO-8601); null otherwise. */
@@ -61,6 +63,10 @@ export interface SyncRunsTable {
   instance: Generated<string | null>;
   /** JSON list of the search continuation references the read met: {url, subtree, quiet} (migration 0027). */
   unread_subtrees: Generated<string>;
+  /** "full" | "incremental" | "single" (DESIGN §5); migration 0016. */
+  mode: Generated<string>;
+  /** Why a run had the mode it had (incremental engineer's "full because ..."), or null. */
+  mode_reason: string | null;
 }
 
 /** A run's per-user changes, in order, a page of them per row (JSON array of RunChange). */

@@ -12,6 +12,7 @@ import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
 import { deleteSessionsOfUsers } from '../store/sessions.js';
 import type { Database } from '../store/schema.js';
+import { refreshSearchText } from '../store/user-search.js';
 import { ListJson, userRow, writeSyncDigests } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 import { trace } from '../trace.js';
@@ -100,6 +101,11 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
       .where('source', '=', 'directory')
       .execute();
   }
+  const searchedFieldsChanged = plan.updated.filter(({ changes }) => changes.userName || changes.fullName || changes.emailAddresses);
+  await refreshSearchText(
+    trx,
+    searchedFieldsChanged.map((update) => userNameKey(update.changes.userName?.to ?? update.userName)),
+  );
 
   const lists = new ListJson();
   await insertMany(

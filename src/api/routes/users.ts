@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { allUsers, changeUser, createManualUser, getUser, removeUser, searchUsers } from '../../admin/users.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, changeUser, createManualUser, getUser, listUserPage, removeUser } from '../../admin/users.js';
 import { deletePendingUserNow, keepPendingUser } from '../../admin/pending.js';
 import { RosterError } from '../../errors.js';
 import { requireUser } from '../auth.js';
+import { sendPageHeaders } from '../paging.js';
 
 const nameParams = { type: 'object', required: ['userName'], properties: { userName: { type: 'string', minLength: 1, maxLength: 256 } } } as const;
 const userBody = {
@@ -28,13 +29,26 @@ export async function userRoutes(server: FastifyInstance, app: RosterApp): Promi
     {
       schema: {
         tags: ['users'],
-        summary: 'List users; q filters by name, full name or address.',
-        querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 256 } } },
+        summary:
+          'A page of users ordered by name (limit: default 100, at most 1,000; after: the cursor from the Link header). q searches name, full name and addresses (case-insensitive substring); source, authentication and disabled filter. Headers: X-Total-Count (all matches), Link rel="next" (RFC 8288).',
+        querystring: {
+          type: 'object',
+          properties: {
+            q: { type: 'string', maxLength: 256 },
+            source: { type: 'string', enum: ['directory', 'manual'] },
+            authentication: { type: 'string', enum: ['directory', 'local'] },
+            disabled: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+            after: { type: 'string', maxLength: 1024 },
+          },
+        },
       },
       preHandler: admin,
     },
-    async (request) => {
-      return searchUsers(await allUsers(app.store), (request.query as { q?: string }).q ?? '');
+    async (request, reply) => {
+      const page = await listUserPage(app.store, request.query);
+      sendPageHeaders(reply, '/api/users', page.query, page.total, page.next);
+      return page.users;
     },
   );
 
