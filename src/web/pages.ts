@@ -122,41 +122,6 @@ export function problemView(message: string): Html {
   return html`<p class="problem" role="alert">${message}</p>`;
 }
 
-export function usersTable(users: User[]): Html {
-  return dataTable(
-    ['User name', 'Full name', 'E-mail addresses', 'Source', 'Authentication', 'Privileges'],
-    users,
-    (user) => [
-      html`<a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}${
-          user.pendingDeletionSince ? html` <span class="muted">(pending deletion since ${user.pendingDeletionSince})</span>` : ''
-        }`,
-      user.fullName,
-      user.emailAddresses.join(', '),
-      user.source,
-      user.authentication,
-      user.privileges.join(', '),
-    ],
-    'users-table',
-  );
-}
-
-export function usersPage(users: User[], query: string): Html {
-  return html`<h1>Users and Privileges</h1>
-    <label for="q">Search</label>
-    <input
-      type="search"
-      id="q"
-      name="q"
-      value="${query}"
-      placeholder="name, full name or address"
-      hx-get="/users"
-      hx-trigger="input changed delay:250ms, search"
-      hx-target="#users-table"
-      hx-swap="outerHTML"
-    />
-    ${usersTable(users)}`;
-}
-
 function checkboxes(name: string, options: readonly string[], chosen: readonly string[]): Html {
   return html`${options.map((option) => html`<label class="inline"><input type="checkbox" name="${name}" value="${option}" ${chosen.includes(option) ? 'checked' : ''} /> ${option}</label>`)}`;
 }

@@ -9,14 +9,15 @@ import type { RosterApp } from '../app.js';
 import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
 import { syncAlert } from '../admin/status.js';
 import { registerWebhookPages } from './webhook-pages.js';
-import { allUsers, changeUser, findUserByName, publicUser, searchUsers } from '../admin/users.js';
+import { changeUser, findUserByName, listUserPage, publicUser } from '../admin/users.js';
 import { saveSettings, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
 import { recentRuns, runWithChanges } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
 import { page } from './layout.js';
-import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor, usersPage, usersTable } from './pages.js';
+import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor } from './pages.js';
+import { usersList, usersPage } from './users-list.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
 import { html, type Html } from './html.js';
 
@@ -95,10 +96,14 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   });
 
   server.get('/users', { preHandler: guard('admin') }, async (request, reply) => {
-    const q = String((request.query as Body).q ?? '').trim();
-    const users = searchUsers(await allUsers(app.store), q);
-    if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-table') return send(reply, usersTable(users));
-    return full(request, reply, 'Users', usersPage(users, q), '/users');
+    try {
+      const page = await listUserPage(app.store, request.query);
+      if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-list') return send(reply, usersList(page));
+      return full(request, reply, 'Users', usersPage(page), '/users');
+    } catch (error) {
+      if (!isRosterError(error) || error.code !== 'INPUT_INVALID') throw error;
+      return full(request, reply, 'Users', problemView(error.message), '/users', 400);
+    }
   });
   server.get('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
     const user = await findUserByName(app.store, (request.params as { userName: string }).userName);

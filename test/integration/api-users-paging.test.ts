@@ -55,7 +55,11 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       t = await startTestServer(backend);
-      await insertMany(t.app.store.db, 'users', USERS.map((user) => userRow(user, new Date().toISOString())));
+      await insertMany(
+        t.app.store.db,
+        'users',
+        USERS.map((user) => userRow(user, new Date().toISOString())),
+      );
     });
     after(async () => t.close());
 
@@ -77,10 +81,22 @@ for (const backend of BACKENDS) {
     });
 
     it('searches name, full name and addresses case-insensitively, Unicode included, and pages the matches', async () => {
-      assert.deepEqual((await walk('/api/users?q=SCHMIDT&limit=20')).names, matching((user) => user.fullName.includes('Schmidt')));
-      assert.deepEqual((await walk('/api/users?q=%C3%B6zt%C3%BCrk&limit=20')).names, matching((user) => user.fullName.includes('ÖZTÜRK')));
-      assert.deepEqual((await walk('/api/users?q=%40dept3.EXAMPLE')).names, matching((user) => user.emailAddresses.some((address) => address.includes('@dept3.'))));
-      assert.deepEqual((await walk('/api/users?q=user12')).names, matching((user) => user.userName.startsWith('user12')));
+      assert.deepEqual(
+        (await walk('/api/users?q=SCHMIDT&limit=20')).names,
+        matching((user) => user.fullName.includes('Schmidt')),
+      );
+      assert.deepEqual(
+        (await walk('/api/users?q=%C3%B6zt%C3%BCrk&limit=20')).names,
+        matching((user) => user.fullName.includes('ÖZTÜRK')),
+      );
+      assert.deepEqual(
+        (await walk('/api/users?q=%40dept3.EXAMPLE')).names,
+        matching((user) => user.emailAddresses.some((address) => address.includes('@dept3.'))),
+      );
+      assert.deepEqual(
+        (await walk('/api/users?q=user12')).names,
+        matching((user) => user.userName.startsWith('user12')),
+      );
       const search = await get('/api/users?q=schmidt&limit=5');
       assert.equal(search.headers['x-total-count'], String(matching((user) => user.fullName.includes('Schmidt')).length));
       assert.match(String(search.headers.link), /^<\/api\/users\?q=schmidt&limit=5&after=user\d+>; rel="next"$/);
@@ -104,7 +120,10 @@ for (const backend of BACKENDS) {
     it('filters by source, authentication and state, with a search, and keeps the filters in the Link', async () => {
       assert.deepEqual((await walk('/api/users?source=manual')).names, ['admin', ...matching((user) => user.source === 'manual')]);
       assert.deepEqual((await walk('/api/users?authentication=local&limit=10')).names, ['admin', ...matching((user) => user.authentication === 'local')]);
-      assert.deepEqual((await walk('/api/users?disabled=true')).names, matching((user) => user.disabled));
+      assert.deepEqual(
+        (await walk('/api/users?disabled=true')).names,
+        matching((user) => user.disabled),
+      );
       const combined = (user: User) => user.source === 'directory' && !user.disabled && user.fullName.includes('Weber');
       const { names, totals } = await walk('/api/users?q=weber&source=directory&disabled=false&limit=7');
       assert.deepEqual(names, matching(combined));
