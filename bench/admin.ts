@@ -119,6 +119,10 @@ async function benchDatabase(label: string, databaseUrl?: string): Promise<void>
     const cookie = String(login.headers['set-cookie']).split(';')[0]!;
     const api: Inject = async (url) => server.inject({ url, headers: { authorization: `Bearer ${token}` } });
     const consolePage: Inject = async (url) => server.inject({ url, headers: { cookie } });
+    const consoleFragment =
+      (target: string): Inject =>
+      async (url) =>
+        server.inject({ url, headers: { cookie, 'hx-request': 'true', 'hx-target': target } });
     const middle = `u${String(Math.floor(USERS / 2)).padStart(6, '0')}`;
     await measure('API users, first page', api, '/api/users');
     await measure('API users, a page in the middle', api, `/api/users?after=${middle}`);
@@ -127,13 +131,14 @@ async function benchDatabase(label: string, databaseUrl?: string): Promise<void>
     await measure('API users, search "u04321" (1 match)', api, '/api/users?q=u04321');
     await measure('API users, search "dept7." + filters', api, '/api/users?q=dept7.&source=directory&disabled=false');
     await measure('API users, limit 1000', api, '/api/users?limit=1000');
-    if (0) await measure('console users page', consolePage, '/users');
-    if (0) await measure('console live search (table only)', consolePage, '/users/table?q=hoffmann');
-    if (0) await measure('API run changes, first page', api, `/api/directory/runs/${runId}/changes`);
-    if (0) await measure('API run changes, page in the middle', api, `/api/directory/runs/${runId}/changes?after=${USERS / 2}`);
-    if (0) await measure('API run changes, action=updated', api, `/api/directory/runs/${runId}/changes?action=updated`);
-    if (0) await measure('API run changes, q="u0999"', api, `/api/directory/runs/${runId}/changes?q=u0999`);
-    if (0) await measure('console run page', consolePage, `/runs/${runId}`);
+    await measure('console users page', consolePage, '/users');
+    await measure('console live search (list only)', consoleFragment('users-list'), '/users?q=hoffmann');
+    await measure('API run changes, first page', api, `/api/directory/runs/${runId}/changes`);
+    await measure('API run changes, page in the middle', api, `/api/directory/runs/${runId}/changes?after=${USERS / 2}`);
+    await measure('API run changes, action=updated', api, `/api/directory/runs/${runId}/changes?action=updated`);
+    await measure('API run changes, q="u0999"', api, `/api/directory/runs/${runId}/changes?q=u0999`);
+    await measure('console run page', consolePage, `/runs/${runId}`);
+    await measure('console run page, filter updated + name', consoleFragment('changes-list'), `/runs/${runId}?action=updated&q=u05`);
     await server.close();
   } finally {
     await app.close();

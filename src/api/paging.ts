@@ -16,3 +16,16 @@ export function sendPageHeaders(reply: FastifyReply, path: string, query: PageQu
   parameters.set('after', next);
   reply.header('link', `<${path}?${parameters.toString()}>; rel="next"`);
 }
+
+/** Pieces of text gathered into chunks of ~64 KB: one write per change of a 100,000-change run would be 100,000. */
+export async function* chunked(pieces: AsyncIterable<string>, size = 1 << 16): AsyncGenerator<string> {
+  let buffer = '';
+  for await (const piece of pieces) {
+    buffer += piece;
+    if (buffer.length >= size) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  if (buffer !== '') yield buffer;
+}

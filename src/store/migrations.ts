@@ -2,7 +2,8 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import { randomBytes } from 'node:crypto';
 import { digester, parseDigestSeed } from '../digest.js';
 import type { Dialect } from './db.js';
-import { CHANGES_PER_PAGE } from './runs.js';
+import { changeIndexOf } from './run-changes.js';
+import { CHANGES_PER_PAGE, type RunChange } from './runs.js';
 import type { Database } from './schema.js';
 import { refreshSearchText } from './user-search.js';
 import { DIGEST_SEED_KEY, writeSyncDigests } from './users.js';
@@ -344,6 +345,30 @@ export function migrations(dialect: Dialect): MigrationProvider {
         const typed = db as unknown as Kysely<Database>;
         const ids = (await typed.selectFrom('users').select('id').execute()).map((row) => row.id);
         await refreshSearchText(typed, ids, 'id');
+      },
+    },
+    // The per-page index of a run's changes (run-changes.ts), built for the history already stored.
+    '0018_run_change_index': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_run_change_pages')
+          .addColumn('actions', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('sync_run_change_pages')
+          .addColumn('names', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        const typed = db as unknown as Kysely<Database>;
+        const keys = await typed.selectFrom('sync_run_change_pages').select(['run_id', 'page']).execute();
+        for (const key of keys) {
+          const row = await typed.selectFrom('sync_run_change_pages').select('changes').where('run_id', '=', key.run_id).where('page', '=', key.page).executeTakeFirstOrThrow();
+          await typed
+            .updateTable('sync_run_change_pages')
+            .set(changeIndexOf(JSON.parse(row.changes) as RunChange[]))
+            .where('run_id', '=', key.run_id)
+            .where('page', '=', key.page)
+            .execute();
+        }
       },
     },
   };

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { SyncRunsTable } from './schema.js';
 import { insertMany } from './bulk.js';
+import { changeIndexOf } from './run-changes.js';
 import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
@@ -79,11 +80,11 @@ function* changePages(runId: number, changes: Iterable<RunChange>) {
   for (const change of changes) {
     page.push(change);
     if (page.length === CHANGES_PER_PAGE) {
-      yield { run_id: runId, page: number++, changes: JSON.stringify(page) };
+      yield { run_id: runId, page: number++, changes: JSON.stringify(page), ...changeIndexOf(page) };
       page = [];
     }
   }
-  if (page.length > 0) yield { run_id: runId, page: number, changes: JSON.stringify(page) };
+  if (page.length > 0) yield { run_id: runId, page: number, changes: JSON.stringify(page), ...changeIndexOf(page) };
 }
 
 export async function recordRun(db: Executor, run: NewRun, changes: Iterable<RunChange> = []): Promise<number> {
@@ -132,6 +133,12 @@ function toRun(row: RunRow): RunRecord {
 export async function listRuns(db: Executor, limit = 50): Promise<RunRecord[]> {
   const rows = await db.selectFrom('sync_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toRun);
+}
+
+/** One run without its changes (run-changes.ts pages them). */
+export async function findRunRecord(db: Executor, id: number): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRun(row) : undefined;
 }
 
 export async function findRun(db: Executor, id: number): Promise<(RunRecord & { changes: RunChange[] }) | undefined> {

@@ -74,6 +74,10 @@ export interface SyncRunChangePagesTable {
   run_id: number;
   page: number;
   changes: string;
+  /** One letter per change (c, u, d); '' when stored without the index (run-changes.ts, migration 0018). */
+  actions: Generated<string>;
+  /** The changes' user names, lower-cased, one per line. */
+  names: Generated<string>;
 }
 
 export interface LocksTable {

@@ -1,6 +1,6 @@
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import type { User } from '../model.js';
-import type { RunChange, RunRecord } from '../store/runs.js';
+import type { RunRecord } from '../admin/runs.js';
 import type { SyncReport } from '../sync/report.js';
 import { html, type Html } from './html.js';
 
@@ -205,6 +205,15 @@ export function mePage(user: User, notice?: string, error?: string): Html {
     }`;
 }
 
+/** Search continuation references: subtrees the read did not see (quiet: AD's own partitions, nobody there). */
+export function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
+  return section('Subtrees not read (referred to another server)', ['Subtree', 'Reference', 'Note'], [...references], (reference) => [
+    reference.subtree,
+    reference.url,
+    reference.quiet ? 'Active Directory partition; no user lives there' : 'not read: nobody there is deleted',
+  ]);
+}
+
 export function runsPage(runs: RunRecord[]): Html {
   return html`<h1>Synchronization history</h1>
     ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Pending deletion', 'Unchanged', 'Duration'], runs, (run) => [
@@ -219,30 +228,4 @@ export function runsPage(runs: RunRecord[]): Html {
       run.counts.unchanged,
       `${run.durationMs} ms`,
     ])}`;
-}
-
-/** Search continuation references: subtrees the read did not see (quiet: AD's own partitions, nobody there). */
-function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
-  return section('Subtrees not read (referred to another server)', ['Subtree', 'Reference', 'Note'], [...references], (reference) => [
-    reference.subtree,
-    reference.url,
-    reference.quiet ? 'Active Directory partition; no user lives there' : 'not read: nobody there is deleted',
-  ]);
-}
-
-export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
-  return html`<h1>Run #${run.id} (${run.status})</h1>
-    <p class="muted">Started ${run.startedAt} by ${run.trigger}; ${run.durationMs} ms; settings ${run.settingsFingerprint}.</p>
-    ${run.error ? html`<p class="problem">${run.error.code}: ${run.error.message}</p>` : ''}
-    ${
-      run.warnings.length
-        ? html`<h2>Warnings</h2>
-            <ul>
-              ${run.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>`
-        : ''
-    }
-    ${referencesSection(run.references)}
-    <h2>Changes</h2>
-    ${dataTable(['Action', 'User', 'Detail'], run.changes, (change) => [change.action, change.userName, html`<code>${JSON.stringify(change.detail)}</code>`])}`;
 }

@@ -11,12 +11,13 @@ import { syncAlert } from '../admin/status.js';
 import { registerWebhookPages } from './webhook-pages.js';
 import { changeUser, findUserByName, listUserPage, publicUser } from '../admin/users.js';
 import { saveSettings, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
-import { recentRuns, runWithChanges } from '../admin/runs.js';
+import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
 import { page } from './layout.js';
-import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor } from './pages.js';
+import { loginPage, mePage, problemView, reportView, runsPage, userEditor } from './pages.js';
+import { changesList, runPage } from './run-page.js';
 import { usersList, usersPage } from './users-list.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
 import { html, type Html } from './html.js';
@@ -212,12 +213,22 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     full(request, reply, 'Synchronization history', runsPage(await recentRuns(app.store, 100)), '/runs'),
   );
   server.get('/runs/:id', { preHandler: guard('admin') }, async (request, reply) => {
+    const id = Number((request.params as { id: string }).id) || 0;
     try {
-      const run = await runWithChanges(app.store, Number((request.params as { id: string }).id) || 0);
-      return full(request, reply, `Run #${run.id}`, runPage(run), '/runs');
+      const run = await runSummary(app.store, id);
+      const page = await listRunChanges(app.store, id, request.query);
+      if (request.headers['hx-request'] && request.headers['hx-target'] === 'changes-list') return send(reply, changesList(run, page));
+      return full(request, reply, `Run #${run.id}`, runPage(run, page), '/runs');
     } catch (error) {
-      if (!isRosterError(error) || error.code !== 'NOT_FOUND') throw error;
-      return full(request, reply, 'Not found', problemView('There is no such run.'), '/runs', 404);
+      if (!isRosterError(error) || (error.code !== 'NOT_FOUND' && error.code !== 'INPUT_INVALID')) throw error;
+      return full(
+        request,
+        reply,
+        error.code === 'NOT_FOUND' ? 'Not found' : 'Invalid',
+        problemView(error.code === 'NOT_FOUND' ? 'There is no such run.' : error.message),
+        '/runs',
+        error.code === 'NOT_FOUND' ? 404 : 400,
+      );
     }
   });
 }

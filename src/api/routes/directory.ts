@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
 import { redactSettings, saveSettings, storedSettings, syncNow, testSettings } from '../../admin/directory.js';
-import { recentRuns, runWithChanges } from '../../admin/runs.js';
+import { Readable } from 'node:stream';
+import { listRunChanges, recentRuns, runChangesCsv, runJson, runSummary, runWithChanges } from '../../admin/runs.js';
 import { requireUser } from '../auth.js';
+import { chunked, sendPageHeaders } from '../paging.js';
 
 export async function directoryRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   const admin = requireUser(app, 'admin');
@@ -70,5 +72,63 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       preHandler: admin,
     },
     async (request) => runWithChanges(app.store, (request.params as { id: number }).id),
+  );
+
+  const runParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
+
+  server.get(
+    '/api/directory/runs/:id/changes',
+    {
+      schema: {
+        tags: ['directory'],
+        summary:
+          'A page of one run\'s changes in run order (limit: default 100, at most 1,000; after: the seq of the last change seen). action filters (created, updated, deleted), q searches user names. Each change carries its seq. Headers: X-Total-Count, Link rel="next" (RFC 8288).',
+        params: runParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: ['created', 'updated', 'deleted'] },
+            q: { type: 'string', maxLength: 256 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            after: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      const page = await listRunChanges(app.store, id, request.query);
+      sendPageHeaders(reply, `/api/directory/runs/${id}/changes`, page.query, page.total, page.next === undefined ? undefined : String(page.next));
+      return page.changes;
+    },
+  );
+
+  server.get(
+    '/api/directory/runs/:id/changes.csv',
+    {
+      schema: { tags: ['directory'], summary: "Download a run's changes as CSV (seq, action, userName, change as text, detail as JSON), streamed.", params: runParams },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      await runSummary(app.store, id);
+      reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="roster-run-${id}.csv"`);
+      return reply.send(Readable.from(chunked(runChangesCsv(app.store, id))));
+    },
+  );
+
+  server.get(
+    '/api/directory/runs/:id/download.json',
+    {
+      schema: { tags: ['directory'], summary: 'Download a run with all its changes as JSON (the document of GET /api/directory/runs/{id}), streamed.', params: runParams },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      await runSummary(app.store, id);
+      reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="roster-run-${id}.json"`);
+      return reply.send(Readable.from(chunked(runJson(app.store, id))));
+    },
   );
 }
