@@ -98,6 +98,18 @@ export function registerDirectoryCommands(program: Command): void {
     });
 
   directory
+    .command('explain')
+    .description('why a name is (not) synchronized: its entry or near misses, user filter, groups, and what a sync would do now; commits nothing')
+    .argument('<name>', 'a user name, in Roster or not')
+    .option('--json', 'print the explanation as one JSON document')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const { explainUser, formatExplanation } = await import('../admin/explain.js');
+      const explanation = await withStore(command, (store) => explainUser(store, name));
+      if (options.json) await printJson(explanation);
+      else process.stdout.write(formatExplanation(explanation));
+    });
+
+  directory
     .command('runs')
     .description('list the synchronization runs, or show one with its per-user changes')
     .argument('[id]', 'run id')

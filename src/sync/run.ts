@@ -50,10 +50,20 @@ function incompleteRead(error: unknown): RosterError {
 
 /** "Test settings" against the stored users (none when Roster has no database yet). */
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
+  const { snapshot, plan } = await readAndPlan(store, settings, onProgress);
+  return buildReport(snapshot, plan, false);
+}
+
+/** The read and the plan of "Test settings", for callers that look into them (explain). Commits nothing. */
+export async function readAndPlan(
+  store: Store | undefined,
+  settings: DirectorySettings,
+  onProgress?: (progress: ReadProgress) => void,
+): Promise<{ snapshot: DirectorySnapshot; plan: SyncPlan }> {
   const snapshot = await readDirectory(settings, { onProgress });
   collectGarbage();
   const plan = store ? await planAgainstStoredUsers(store, snapshot, settings, new Date()) : planSync(snapshot, [], settings, undefined, new Date());
-  return buildReport(snapshot, plan, false);
+  return { snapshot, plan };
 }
 
 /** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */

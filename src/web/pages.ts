@@ -177,7 +177,14 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
         ${checkboxes('archiveAccess', ARCHIVE_ACCESS, user.archiveAccess)}
       </fieldset>
       <div class="actions"><button type="submit">Save</button></div>
-    </form>`;
+    </form>
+    <h2>Directory synchronization</h2>
+    <div class="actions">
+      <button type="button" class="secondary" id="explain-user" hx-get="/directory/explain?name=${encodeURIComponent(user.userName)}" hx-target="#explanation" hx-swap="outerHTML">
+        Explain synchronization
+      </button>
+    </div>
+    <div id="explanation"></div>`;
 }
 
 export function mePage(user: User, notice?: string, error?: string): Html {

@@ -18,6 +18,8 @@ import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession
 import { page } from './layout.js';
 import { loginPage, mePage, problemView, reportView, runsPage, userEditor } from './pages.js';
 import { changesList, runPage } from './run-page.js';
+import { explainForm, explanationView } from './explain-view.js';
+import { explainUser } from '../admin/explain.js';
 import { usersList, usersPage } from './users-list.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
 import { html, type Html } from './html.js';
@@ -172,7 +174,9 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       'Directory Services',
       html`<h1>Directory Services</h1>
         ${settingsForm(values, [], { passwordSet })}
-        <div id="result"></div>`,
+        <div id="result"></div>
+        ${explainForm()}
+        <div id="explanation"></div>`,
       '/directory',
     );
   });
@@ -206,6 +210,38 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return send(reply, problemView(`${error.message} [${error.code}]`));
+    }
+  });
+
+  server.get('/directory/explain', { preHandler: guard('admin') }, async (request, reply) => {
+    const name = String((request.query as Body).name ?? '');
+    const fragment = request.headers['hx-request'] && request.headers['hx-target'] === 'explanation';
+    try {
+      const view = explanationView(await explainUser(app.store, name));
+      return fragment
+        ? send(reply, view)
+        : full(
+            request,
+            reply,
+            `Explain ${name}`,
+            html`<h1>Directory Services</h1>
+              ${explainForm(name)}${view}`,
+            '/directory',
+          );
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      const problem = html`<section id="explanation">${problemView(`${error.message} [${error.code}]`)}</section>`;
+      return fragment
+        ? send(reply, problem)
+        : full(
+            request,
+            reply,
+            'Explain',
+            html`<h1>Directory Services</h1>
+              ${explainForm(name)}${problem}`,
+            '/directory',
+            error.status,
+          );
     }
   });
 

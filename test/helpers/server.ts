@@ -8,6 +8,8 @@ export interface TestServer {
   app: RosterApp;
   server: FastifyInstance;
   adminToken: string;
+  /** The CLI's global options reaching the same database. */
+  cliArgs: string[];
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startTestServer(backend: Backend = 'sqlite'): Promise<Test
     app,
     server,
     adminToken: login.json().token,
+    cliArgs: ['--data', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])],
     close: async () => {
       await server.close();
       await app.close();

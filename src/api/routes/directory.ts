@@ -3,6 +3,7 @@ import type { RosterApp } from '../../app.js';
 import { redactSettings, saveSettings, storedSettings, syncNow, testSettings } from '../../admin/directory.js';
 import { Readable } from 'node:stream';
 import { listRunChanges, recentRuns, runChangesCsv, runJson, runSummary, runWithChanges } from '../../admin/runs.js';
+import { explainUser } from '../../admin/explain.js';
 import { requireUser } from '../auth.js';
 import { chunked, sendPageHeaders } from '../paging.js';
 
@@ -72,6 +73,20 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       preHandler: admin,
     },
     async (request) => runWithChanges(app.store, (request.params as { id: number }).id),
+  );
+
+  server.get(
+    '/api/directory/explain/:name',
+    {
+      schema: {
+        tags: ['directory'],
+        summary:
+          'Why a name is (not) synchronized: the entries resembling it (user name, address, common name; case; local part) and whether the user filter matches each, the groups it reaches (through which nested groups) or why not, and what a sync would do now (create, update with the changes, delete, keep out of scope, nothing) with the warnings about it. Reads the directory; commits nothing.',
+        params: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 256 } } },
+      },
+      preHandler: admin,
+    },
+    async (request) => explainUser(app.store, (request.params as { name: string }).name),
   );
 
   const runParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
