@@ -62,7 +62,7 @@ export interface DirectorySnapshot {
    * Users that match the user filter but are outside the group selection: not synchronized, and the reason
    * a planner gives when it deletes (or keeps) them.
    */
-  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: string[] }>;
+  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: readonly string[] }>;
   /** Lower-cased names that two or more entries share: such users are neither created, updated nor deleted. */
   ambiguousUserNames: string[];
   /** Subtrees the servers referred elsewhere (search continuation references): not read. */

@@ -9,13 +9,18 @@ import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateK
 import type { Store } from '../store/store.js';
 import type { SyncReport } from '../sync/report.js';
 import { previewSync, runSync, type SyncOptions } from '../sync/run.js';
+import { syncOneUser } from '../sync/single.js';
 import type { AdminContext } from './context.js';
 
 export { redactSettings };
 
 export async function storedSettings(store: Store): Promise<DirectorySettings> {
   const settings = await loadDirectorySettings(store.db, store.secrets);
-  if (!settings) throw new RosterError('DIRECTORY_NOT_CONFIGURED', 'No directory settings are stored yet.');
+  if (!settings)
+    throw new RosterError(
+      'DIRECTORY_NOT_CONFIGURED',
+      'No directory settings are stored yet; store them in Directory Services, with PUT /api/directory/settings or `roster directory set FILE`.',
+    );
   return settings;
 }
 
@@ -46,11 +51,21 @@ export async function testSettings(store: Store, input: unknown, onProgress?: (p
   return previewSync(store, settings, onProgress);
 }
 
-/** "Synchronize now" with the stored settings; the metrics count it as committed or refused. */
-export async function syncNow(context: AdminContext, options: SyncOptions): Promise<SyncReport> {
+/**
+ * "Synchronize now" with the stored settings, or with `user` only that user's change (sync/single.ts); the metrics
+ * count it as committed or refused.
+ */
+export async function syncNow(context: AdminContext, options: SyncOptions & { user?: string }): Promise<SyncReport> {
   const started = Date.now();
+  const user = options.user?.trim();
+  if (options.user !== undefined && (!user || user.length > 256 || /[\u0000-\u001f\u007f]/.test(user))) {
+    throw new RosterError('INPUT_INVALID', 'user: a user name of 1 to 256 characters without control characters', {
+      details: [{ path: 'user', message: 'must be 1 to 256 characters without control characters' }],
+    });
+  }
   try {
-    const report = await runSync(context.store, await storedSettings(context.store), options);
+    const settings = await storedSettings(context.store);
+    const report = user ? await syncOneUser(context.store, settings, user, options) : await runSync(context.store, settings, options);
     context.metrics?.syncFinished('committed', (Date.now() - started) / 1000);
     return report;
   } catch (error) {

@@ -29,7 +29,7 @@ export async function runSummary(store: Store, id: number): Promise<RunRecord> {
 
 export const runChangesQuerySchema = z
   .object({
-    action: z.enum(['created', 'updated', 'deleted']).optional(),
+    action: z.enum(['created', 'updated', 'deleted', 'deletionScheduled', 'restored']).optional(),
     q: z.string().max(256, 'at most 256 characters').optional(),
     limit: z.coerce.number().int('must be a whole number').min(1).max(1000).default(100),
     after: z.coerce.number().int('must be a whole number').min(0).optional(),

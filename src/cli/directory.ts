@@ -5,7 +5,8 @@ import { RosterError } from '../errors.js';
 import { listRuns, findRun } from '../store/runs.js';
 import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../store/settings.js';
 import type { Store } from '../store/store.js';
-import { previewSync, runSync } from '../sync/run.js';
+import { previewSync } from '../sync/run.js';
+import { syncNow } from '../admin/directory.js';
 import { trace } from '../trace.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
 import type { ReadProgress } from '../snapshot.js';
@@ -78,20 +79,25 @@ export function registerDirectoryCommands(program: Command): void {
     .description('"Synchronize now" with the stored settings: commit the changes in one transaction')
     .option('--json', 'print the report as one JSON document')
     .option('--allow-mass-delete', 'pass the deletion threshold (options.maxDeletions) for this run only')
-    .action(async (options: { json?: boolean; allowMassDelete?: boolean }, command: Command) => {
+    .option('--user <name>', "apply only this user's change (the directory is read and guarded as for a full run; recorded with mode single)")
+    .action(async (options: { json?: boolean; allowMassDelete?: boolean; user?: string }, command: Command) => {
       const progress = progressReporter();
       const failpoint = process.env.ROSTER_FAILPOINT;
       const report = await withStore(command, async (store) =>
-        runSync(store, await storedSettings(store), {
-          trigger: 'cli',
-          allowMassDelete: options.allowMassDelete,
-          onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
-          afterBatch: (done, total) => {
-            progress(`creating users: ${done}/${total}`);
-            // Test-only: simulate a crash in the middle of the write transaction.
-            if (failpoint === 'kill-after-first-batch') process.kill(process.pid, 'SIGKILL');
+        syncNow(
+          { store },
+          {
+            user: options.user,
+            trigger: 'cli',
+            allowMassDelete: options.allowMassDelete,
+            onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
+            afterBatch: (done, total) => {
+              progress(`creating users: ${done}/${total}`);
+              // Test-only: simulate a crash in the middle of the write transaction.
+              if (failpoint === 'kill-after-first-batch') process.kill(process.pid, 'SIGKILL');
+            },
           },
-        }),
+        ),
       );
       progress.done();
       await printReport(report, options.json);

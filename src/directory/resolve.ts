@@ -56,7 +56,7 @@ export interface MembershipInput {
 
 export interface Membership {
   users: DirectoryUser[];
-  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: string[] }>;
+  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: readonly string[] }>;
   groups: DirectoryGroup[];
   ambiguousUserNames: string[];
 }

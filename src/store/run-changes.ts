@@ -3,14 +3,14 @@
  *
  * Changes stay stored 200 to a row (runs.ts: a row per change made recording a first sync cost as much as creating
  * the users). Each row also keeps a small index of its changes (migration 0018): `actions`, one letter per change
- * (c, u, d), and `names`, the lower-cased user names one per line. A request reads the indexes of the run's rows
+ * (c, u, d, s for deletionScheduled, r for restored), and `names`, the lower-cased user names one per line. A request reads the indexes of the run's rows
  * (for 100,000 changes about 1 MB, not 21), finds the positions that match, counts them, and parses only the rows
  * holding the requested page. A change's position in the run (`seq`, from 0) is the paging cursor.
  */
 import type { Executor } from './users.js';
 import type { RunChange } from './runs.js';
 
-export const ACTION_LETTERS = { created: 'c', updated: 'u', deleted: 'd' } as const;
+export const ACTION_LETTERS = { created: 'c', updated: 'u', deleted: 'd', deletionScheduled: 's', restored: 'r' } as const;
 
 /** The index columns of one stored page of changes. */
 export function changeIndexOf(changes: readonly RunChange[]): { actions: string; names: string } {

@@ -5,6 +5,8 @@ import { changeIndexOf } from './run-changes.js';
 import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
+/** DESIGN §5: how the run read the directory; "single" synchronized one user. */
+export type RunMode = 'full' | 'incremental' | 'single';
 
 export interface RunCounts {
   created: number;
@@ -43,6 +45,9 @@ export interface RunRecord {
   instance: string | null;
   /** Subtrees the read did not see (migration 0027); empty for runs recorded before it. */
   references: RunReference[];
+  mode: RunMode;
+  /** Why the run had its mode (for a single-user run: the user), or null. */
+  modeReason: string | null;
 }
 
 export interface RunChange {
@@ -62,6 +67,9 @@ export interface NewRun {
   warnings: string[];
   instance?: string;
   references?: readonly RunReference[];
+  /** Absent: "full" (the column's default). */
+  mode?: RunMode;
+  modeReason?: string;
 }
 
 const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0, deletionScheduled: 0, pendingDeletion: 0, restored: 0 };
@@ -103,6 +111,8 @@ export async function recordRun(db: Executor, run: NewRun, changes: Iterable<Run
       warnings: JSON.stringify(run.warnings),
       instance: run.instance ?? null,
       unread_subtrees: JSON.stringify(run.references ?? []),
+      ...(run.mode ? { mode: run.mode } : {}),
+      ...(run.modeReason ? { mode_reason: run.modeReason } : {}),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -127,6 +137,8 @@ function toRun(row: RunRow): RunRecord {
     warnings: JSON.parse(row.warnings) as string[],
     instance: row.instance,
     references: JSON.parse(row.unread_subtrees) as RunReference[],
+    mode: row.mode as RunMode,
+    modeReason: row.mode_reason,
   };
 }
 

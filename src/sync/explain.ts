@@ -73,6 +73,20 @@ function plannedAction(plan: SyncPlan, name: string): Pick<Explanation, 'action'
   if (update) return { action: 'update', changes: update.changes };
   const deleted = plan.deleted.find((removal) => key(removal.userName) === wanted);
   if (deleted) return { action: 'delete', reason: deleted.reason };
+  const scheduled = plan.scheduled.find((removal) => key(removal.userName) === wanted);
+  if (scheduled)
+    return {
+      action: 'delete',
+      reason: `${scheduled.reason}; disabled now and deleted after the grace period (options.deleteAfter)${scheduled.deleteAt ? `, on ${scheduled.deleteAt}` : ''}`,
+    };
+  const pending = plan.pending.find((removal) => key(removal.userName) === wanted);
+  if (pending)
+    return {
+      action: 'delete',
+      reason: `${pending.reason}; disabled and pending deletion since ${pending.since ?? 'this run'}${pending.deleteAt ? `, deleted on ${pending.deleteAt}` : ''}`,
+    };
+  const unread = plan.keptUnread.find((removal) => key(removal.userName) === wanted);
+  if (unread) return { action: 'nothing', reason: unread.reason };
   const kept = plan.outOfScope.find((removal) => key(removal.userName) === wanted);
   if (kept) return { action: 'keep-out-of-scope', reason: kept.reason };
   return { action: 'nothing' };

@@ -3,10 +3,13 @@ import type { DirectorySnapshot } from '../snapshot.js';
 import type { User } from '../model.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 import type { ReportedReference } from './unread.js';
+import type { RunMode } from '../store/runs.js';
 
 export interface SyncReport {
   committed: boolean;
   runId?: number;
+  /** DESIGN §5; present on single-user runs ("single"). */
+  mode?: RunMode;
   users: {
     /** The users as they will be created (DESIGN §4's fields, plus source, privileges and the rest of User). */
     created: User[];

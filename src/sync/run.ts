@@ -25,7 +25,7 @@ export interface SyncOptions extends GuardOptions, ApplyHooks {
   onProgress?: (progress: ReadProgress) => void;
 }
 
-function countsOf(plan: SyncPlan): RunCounts {
+export function countsOf(plan: SyncPlan): RunCounts {
   return {
     created: plan.created.length,
     updated: plan.updated.length,
@@ -40,7 +40,7 @@ function countsOf(plan: SyncPlan): RunCounts {
 }
 
 /** Any failure of the read becomes SYNC_INCOMPLETE_READ: the run must not go on to delete anybody. */
-function incompleteRead(error: unknown): RosterError {
+export function incompleteRead(error: unknown): RosterError {
   const cause = isRosterError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
   return new RosterError('SYNC_INCOMPLETE_READ', `The directory read did not complete, so nothing was changed and nobody was deleted. ${cause}`, {
     cause: error,
@@ -67,7 +67,7 @@ export async function readAndPlan(
 }
 
 /** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */
-async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings, now: Date): Promise<SyncPlan> {
+export async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings, now: Date): Promise<SyncPlan> {
   const local = await localUsersForPlan(store.db, snapshot.users);
   trace('stored users loaded');
   const plan = planSync(snapshot, local.localUsers, settings, local.digests, now);
@@ -137,7 +137,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   }
 }
 
-function emptyPlan(): SyncPlan {
+export function emptyPlan(): SyncPlan {
   return {
     created: [],
     createdDigests: [],

@@ -82,7 +82,9 @@ export function reportView(report: SyncReport): Html {
   const { users } = report;
   const removal = (row: { userName: string; reason: string }) => [row.userName, row.reason];
   return html`<section id="report">
-    <h2>${report.committed ? 'Synchronized: changes committed' : 'Test settings: nothing was committed'}</h2>
+    <h2>
+      ${report.committed ? (report.mode === 'single' ? 'Synchronized this user: changes committed' : 'Synchronized: changes committed') : 'Test settings: nothing was committed'}
+    </h2>
     <p class="muted">
       ${report.directory.server}, base DN ${report.directory.baseDn}: ${report.directory.userEntries} user entries, ${report.directory.groupEntries} group entries,
       ${report.directory.readMs} ms.
@@ -183,7 +185,15 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
       <button type="button" class="secondary" id="explain-user" hx-get="/directory/explain?name=${encodeURIComponent(user.userName)}" hx-target="#explanation" hx-swap="outerHTML">
         Explain synchronization
       </button>
+      ${
+        user.source === 'directory' || user.authentication === 'directory'
+          ? html`<button type="button" class="secondary" id="sync-user" hx-post="/users/${encodeURIComponent(user.userName)}/sync" hx-target="#sync-result" hx-swap="innerHTML">
+              Synchronize this user
+            </button>`
+          : ''
+      }
     </div>
+    <div id="sync-result"></div>
     <div id="explanation"></div>`;
 }
 

@@ -162,6 +162,16 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   );
   await registerWebhookPages(server, app, { guard, full, invalid });
 
+  server.post('/users/:userName/sync', { preHandler: guard('admin') }, async (request, reply) => {
+    const name = (request.params as { userName: string }).userName;
+    try {
+      return send(reply, reportView(await syncNow(app, { trigger: `console:${request.session!.user.userName}`, user: name })));
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return send(reply, problemView(`${error.message} [${error.code}]`));
+    }
+  });
+
   const storedForm = async () => {
     const settings = await storedSettingsIfAny(app.store);
     return { values: valuesFromSettings(settings), passwordSet: settings !== undefined };

@@ -113,6 +113,7 @@ export function runPage(run: RunRecord, page: ChangePage & { query: RunChangesQu
           <label for="changes-action">Action</label>
           <select id="changes-action" name="action">
             ${action('', 'any')} ${action('created', 'created')} ${action('updated', 'updated')} ${action('deleted', 'deleted')}
+            ${action('deletionScheduled', 'deletion scheduled')} ${action('restored', 'restored')}
           </select>
         </div>
         <div>

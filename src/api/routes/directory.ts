@@ -40,13 +40,18 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
     {
       schema: {
         tags: ['directory'],
-        summary: '"Synchronize now" with the stored settings.',
-        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' } } },
+        summary:
+          '"Synchronize now" with the stored settings. With user=NAME, only that user\'s change is applied (the directory is read and guarded as for a full run) and the run is recorded with mode "single".',
+        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' }, user: { type: 'string', minLength: 1, maxLength: 256 } } },
       },
       preHandler: admin,
     },
     async (request) =>
-      syncNow(app, { trigger: `api:${request.session!.user.userName}`, allowMassDelete: (request.query as { allowMassDelete?: boolean }).allowMassDelete === true }),
+      syncNow(app, {
+        trigger: `api:${request.session!.user.userName}`,
+        allowMassDelete: (request.query as { allowMassDelete?: boolean }).allowMassDelete === true,
+        user: (request.query as { user?: string }).user,
+      }),
   );
 
   server.get(
@@ -97,12 +102,12 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       schema: {
         tags: ['directory'],
         summary:
-          'A page of one run\'s changes in run order (limit: default 100, at most 1,000; after: the seq of the last change seen). action filters (created, updated, deleted), q searches user names. Each change carries its seq. Headers: X-Total-Count, Link rel="next" (RFC 8288).',
+          'A page of one run\'s changes in run order (limit: default 100, at most 1,000; after: the seq of the last change seen). action filters (created, updated, deleted, deletionScheduled, restored), q searches user names. Each change carries its seq. Headers: X-Total-Count, Link rel="next" (RFC 8288).',
         params: runParams,
         querystring: {
           type: 'object',
           properties: {
-            action: { type: 'string', enum: ['created', 'updated', 'deleted'] },
+            action: { type: 'string', enum: ['created', 'updated', 'deleted', 'deletionScheduled', 'restored'] },
             q: { type: 'string', maxLength: 256 },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             after: { type: 'integer', minimum: 0 },
