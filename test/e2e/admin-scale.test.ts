@@ -11,7 +11,11 @@ import type { User } from '../../src/model.js';
 import { insertMany } from '../../src/store/bulk.js';
 import { recordRun, type RunChange } from '../../src/store/runs.js';
 import { userRow } from '../../src/store/users.js';
+import { Attribute, Change } from 'ldapts';
+import { OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { openLdapInput } from '../helpers/settings.js';
+import { adminClient, startDirectory, stopAllDirectories, type TestDirectory } from '../helpers/slapd.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const USERS = 350;
@@ -20,6 +24,7 @@ let t: TestServer;
 let browser: Browser;
 let base: string;
 let runId: number;
+let directory: TestDirectory;
 
 function listedUser(index: number): User {
   const userName = `member${String(index).padStart(3, '0')}`;
@@ -53,6 +58,7 @@ function runChanges(): RunChange[] {
 
 before(async () => {
   if (!CHROMIUM) throw new Error('Chromium is not installed: apt-get install chromium (.ci/run does it).');
+  directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
   t = await startTestServer();
   await insertMany(
     t.app.store.db,
@@ -75,6 +81,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await t?.close();
+  await stopAllDirectories();
 });
 
 async function logOnAsAdmin(): Promise<Page> {
@@ -142,6 +149,46 @@ describe('console at scale in Chromium', () => {
     const csv = await page.request.get(`${base}/api/directory/runs/${runId}/changes.csv`);
     assert.equal(csv.status(), 200);
     assert.equal((await csv.text()).split('\r\n').length, 452);
+    await page.close();
+  });
+
+  it('explains a name from Directory Services and from a user page, and synchronizes that one user', async () => {
+    const headers = { authorization: `Bearer ${t.adminToken}` };
+    const stored = await t.server.inject({
+      method: 'PUT',
+      url: '/api/directory/settings',
+      headers,
+      payload: openLdapInput(directory, { groups: { groups: ['MailStore Users'] } }),
+    });
+    assert.equal(stored.statusCode, 200, stored.body);
+    assert.equal((await t.server.inject({ method: 'POST', url: '/api/directory/sync?user=alice', headers })).statusCode, 200);
+    const client = await adminClient(directory);
+    await client.modify(`uid=alice,${PEOPLE}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Alice A. Archer'] }) })]);
+    await client.unbind();
+
+    const page = await logOnAsAdmin();
+    await page.goto(`${base}/directory`);
+    await page.fill('#explain-name', 'carol');
+    await page.click('form:has(#explain-name) button');
+    await page.waitForSelector('#explain-action');
+    assert.equal(await page.textContent('#explain-action'), 'would be created');
+    assert.equal(await textOf(page, '#explain-reached'), 'MailStore Users → Developers');
+    await page.fill('#explain-name', 'zoe');
+    await page.click('form:has(#explain-name) button');
+    await page.waitForFunction(() => document.querySelector('#explain-reason')?.textContent?.includes('Équipe'));
+
+    await page.goto(`${base}/users/alice`);
+    await page.click('#explain-user');
+    await page.waitForSelector('#explain-action');
+    assert.equal(await page.textContent('#explain-action'), 'would be updated');
+    assert.equal(await page.textContent('#explanation del'), 'Alice Archer');
+    assert.equal(await page.textContent('#explanation ins'), 'Alice A. Archer');
+    await page.click('#sync-user');
+    await page.waitForSelector('text=Synchronized this user: changes committed');
+    assert.match(await textOf(page, '#sync-result .counts'), /0 created\s*1 updated\s*0 deleted/);
+    await page.click('#explain-user');
+    await page.waitForFunction(() => document.querySelector('#explain-action')?.textContent === 'nothing would change');
+    assert.equal(await textOf(page, '#explain-reason'), 'the user is in scope and already up to date');
     await page.close();
   });
 });
