@@ -3,6 +3,7 @@
  * scheduler and the metrics together for the server (the CLI wires the few it needs per command).
  */
 import { ensureAdministrator, type AdministratorOutcome } from './admin/administrator.js';
+import { Jobs } from './admin/jobs.js';
 import { DirectoryAccessProvider } from './auth/directory-access.js';
 import { Authenticator } from './auth/login.js';
 import { createLogger, instanceName, type Logger } from './log.js';
@@ -23,6 +24,8 @@ export interface AppOptions {
 
 export class RosterApp {
   readonly metrics = new Metrics();
+  /** The console's background "Test settings" and "Synchronize now" (admin/jobs.ts). */
+  readonly jobs = new Jobs();
   readonly directory: DirectoryAccessProvider;
   readonly auth: Authenticator;
   readonly scheduler: SyncScheduler;

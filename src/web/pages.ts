@@ -1,7 +1,6 @@
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import type { User } from '../model.js';
 import type { RunRecord } from '../admin/runs.js';
-import type { SyncReport } from '../sync/report.js';
 import { html, type Html } from './html.js';
 
 const ROW_LIMIT = 500;
@@ -61,10 +60,6 @@ function messages(notice?: string, error?: string): Html {
   return html`${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}`;
 }
 
-function show(value: unknown): string {
-  return Array.isArray(value) ? value.join(', ') : value === null || value === undefined ? '' : String(value);
-}
-
 export function loginPage(error?: string): Html {
   return html`<section class="login">
     <h1>Log on to Roster</h1>
@@ -75,48 +70,6 @@ export function loginPage(error?: string): Html {
       <div class="actions"><button type="submit">Log on</button></div>
     </form>
     <p class="muted">Directory users log on with their directory user name and password.</p>
-  </section>`;
-}
-
-export function reportView(report: SyncReport): Html {
-  const { users } = report;
-  const removal = (row: { userName: string; reason: string }) => [row.userName, row.reason];
-  return html`<section id="report">
-    <h2>
-      ${report.committed ? (report.mode === 'single' ? 'Synchronized this user: changes committed' : 'Synchronized: changes committed') : 'Test settings: nothing was committed'}
-    </h2>
-    <p class="muted">
-      ${report.directory.server}, base DN ${report.directory.baseDn}: ${report.directory.userEntries} user entries, ${report.directory.groupEntries} group entries,
-      ${report.directory.readMs} ms.
-    </p>
-    <div class="counts">
-      <span>${users.created.length} created</span><span>${users.updated.length} updated</span><span>${users.deleted.length} deleted</span
-      ><span>${users.outOfScope.length} out of scope (kept)</span><span>${users.unchanged} unchanged</span>
-    </div>
-    ${
-      report.warnings.length
-        ? html`<h3>Warnings</h3>
-            <ul class="warnings">
-              ${report.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>`
-        : ''
-    }
-    ${section('Created', ['User name', 'Full name', 'E-mail addresses', 'DN'], users.created, (user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.dn])}
-    ${section('Updated', ['User name', 'Changes'], users.updated, (update) => [
-      update.userName,
-      html`${Object.entries(update.changes).map(([field, change]) => html`<div>${field}: ${show((change as { from: unknown }).from)} → ${show((change as { to: unknown }).to)}</div>`)}`,
-    ])}
-    ${section('Deleted', ['User name', 'Reason'], users.deleted, removal)}
-    ${section('Pending deletion (disabled until the grace period passes)', ['User name', 'Since', 'Deleted from', 'Reason'], users.pendingDeletion ?? [], (row) => [
-      row.userName,
-      row.new ? 'this run' : row.since,
-      row.deleteAt,
-      row.reason,
-    ])}
-    ${section('Restored (back in scope)', ['User name'], users.restored ?? [], (name) => [name])}
-    ${section('Out of scope (kept: automatic deletion is off)', ['User name', 'Reason'], users.outOfScope, removal)}
-    ${section('Kept: may live in a subtree that was not read', ['User name', 'Reason'], users.keptUnread, removal)} ${referencesSection(report.references)}
-    ${section('Groups', ['Group', 'Members', 'Selected'], report.groups, (group) => [group.name, group.members, group.selected ? 'yes' : ''])}
   </section>`;
 }
 

@@ -10,13 +10,14 @@ import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
 import { syncAlert } from '../admin/status.js';
 import { registerWebhookPages } from './webhook-pages.js';
 import { changeUser, findUserByName, listUserPage, publicUser } from '../admin/users.js';
-import { saveSettings, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
+import { saveSettings, settingsFromInput, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
 import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
 import { page } from './layout.js';
-import { loginPage, mePage, problemView, reportView, runsPage, userEditor } from './pages.js';
+import { loginPage, mePage, problemView, runsPage, userEditor } from './pages.js';
+import { isSectionName, jobView, reportView, sectionPage } from './report-view.js';
 import { changesList, runPage } from './run-page.js';
 import { explainForm, explanationView } from './explain-view.js';
 import { explainUser } from '../admin/explain.js';
@@ -206,23 +207,34 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return send(reply, settingsForm(values, issues, { passwordSet }), invalid(request));
     }
   });
+  // Both run as background jobs (admin/jobs.ts): the answer is the job's progress, which polls until the report.
   server.post('/directory/test', { preHandler: guard('admin') }, async (request, reply) => {
     try {
-      return send(reply, reportView(await testSettings(app.store, settingsInput(valuesFromForm(request.body as Body)))));
+      const input = settingsInput(valuesFromForm(request.body as Body));
+      await settingsFromInput(app.store, input);
+      return send(reply, jobView(app.jobs.start('test', (onProgress) => testSettings(app.store, input, onProgress))));
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return send(reply, problemView(error.code === 'CONFIG_INVALID' ? `${error.message} (save the settings to see each problem next to its field)` : error.message));
     }
   });
   server.post('/directory/sync', { preHandler: guard('admin') }, async (request, reply) => {
-    try {
-      return send(reply, reportView(await syncNow(app, { trigger: `console:${request.session!.user.userName}` })));
-    } catch (error) {
-      if (!isRosterError(error)) throw error;
-      return send(reply, problemView(`${error.message} [${error.code}]`));
-    }
+    const trigger = `console:${request.session!.user.userName}`;
+    return send(reply, jobView(app.jobs.start('sync', (onProgress) => syncNow(app, { trigger, onProgress }))));
   });
-
+  server.get('/directory/jobs/:id', { preHandler: guard('admin') }, async (request, reply) => {
+    const job = app.jobs.get((request.params as { id: string }).id);
+    if (!job) return send(reply, problemView('This test or synchronization is no longer known (the server restarted, or it finished long ago); see the history.'), 404);
+    if (job.status === 'running') return send(reply, jobView(job));
+    if (job.status === 'failed') return send(reply, problemView(`${job.error!.message} [${job.error!.code}]`));
+    return send(reply, reportView(job.report!, job.id));
+  });
+  server.get('/directory/jobs/:id/:section', { preHandler: guard('admin') }, async (request, reply) => {
+    const { id, section } = request.params as { id: string; section: string };
+    const job = app.jobs.get(id);
+    if (!job?.report || !isSectionName(section)) return send(reply, problemView('There is no such report table.'), 404);
+    return send(reply, sectionPage(job.report, section, Number((request.query as Body).from) || 0, job.id));
+  });
   server.get('/directory/explain', { preHandler: guard('admin') }, async (request, reply) => {
     const name = String((request.query as Body).name ?? '');
     const fragment = request.headers['hx-request'] && request.headers['hx-target'] === 'explanation';

@@ -191,4 +191,30 @@ describe('console at scale in Chromium', () => {
     assert.equal(await textOf(page, '#explain-reason'), 'the user is in scope and already up to date');
     await page.close();
   });
+
+  it('runs "Test settings" in the background and pages the tables of a large report, summary first', async () => {
+    const page = await logOnAsAdmin();
+    await page.goto(`${base}/directory`);
+    await page.fill('#groups-groups', '');
+    await page.fill('#connection-password', directory.servicePassword);
+    await page.click('text=Test settings');
+    // The answer is the job; it polls until the report replaces it.
+    await page.waitForSelector('#report', { timeout: 60_000 });
+    assert.match(await textOf(page, '#report h2'), /nothing was committed/);
+    const created = await textOf(page, '#section-created h3');
+    const count = Number(/\((\d[\d,]*)\)/.exec(created)![1]!.replace(/,/g, ''));
+    assert.ok(count > 600, created);
+    assert.equal((await page.$$('#section-created tbody tr')).length, 100);
+    assert.match(await textOf(page, '#section-created .pager'), new RegExp(`^1–100 of ${count.toLocaleString('en')}`));
+    const firstRow = await page.textContent('#section-created tbody tr td');
+    await page.click('#section-created a:text("Next »")');
+    await page.waitForFunction(() => document.querySelector('#section-created .pager')?.textContent?.trim().startsWith('101–200'));
+    assert.notEqual(await page.textContent('#section-created tbody tr td'), firstRow);
+    await page.click('#section-created a:text("« Previous")');
+    await page.waitForFunction(() => document.querySelector('#section-created .pager')?.textContent?.trim().startsWith('1–100'));
+    // The counts and warnings come before any table.
+    const order = await page.$$eval('#report > *', (elements) => elements.map((element) => element.className || element.tagName.toLowerCase()));
+    assert.ok(order.indexOf('counts') < order.findIndex((name) => name === 'div' || name === ''), JSON.stringify(order));
+    await page.close();
+  });
 });
