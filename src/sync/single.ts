@@ -99,6 +99,8 @@ export async function syncOneUser(store: Store, settings: DirectorySettings, nam
     try {
       runId = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, single, snapshot, options);
+        // Last before the commit, as in runSync: a run whose lease was taken over by another instance commits nothing.
+        await lock.confirm(trx);
         return recordRun(trx, { ...base, status: 'committed', durationMs: elapsed(), counts: countsOf(single), warnings: single.warnings, references: single.references }, changes);
       });
     } catch (error) {
