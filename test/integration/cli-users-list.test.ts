@@ -42,10 +42,11 @@ for (const backend of BACKENDS) {
       const all = await runCli([...test.cliArgs, 'users', 'list', '--json']);
       assert.equal(all.code, 0, all.stderr);
       const listed = JSON.parse(all.stdout) as User[];
-      assert.equal(listed.length, COUNT);
+      // The CLI creates the administrator on a database without one (issue #16).
+      assert.equal(listed.length, COUNT + 1);
       assert.deepEqual(
         listed.map((user) => user.userName),
-        users.map((user) => user.userName).sort(),
+        ['admin', ...users.map((user) => user.userName).sort()],
       );
       assert.deepEqual(Object.keys(listed[0]!).sort(), [
         'archiveAccess',
@@ -72,7 +73,7 @@ for (const backend of BACKENDS) {
 
       const text = await runCli([...test.cliArgs, 'users', 'list']);
       assert.equal(text.code, 0, text.stderr);
-      assert.equal(text.stdout.trimEnd().split('\n').length, COUNT);
+      assert.equal(text.stdout.trimEnd().split('\n').length, COUNT + 1);
       const none = await runCli([...test.cliArgs, 'users', 'list', '--search', 'nobody-has-this']);
       assert.equal(none.stdout, 'No users.\n');
       const bad = await runCli([...test.cliArgs, 'users', 'list', '--source', 'ldap']);
