@@ -4,6 +4,8 @@
  * BENCH_REPEATS times (default 40) through Fastify's inject() (no network: the time is the server's) and reported as
  * p50 / p95. Target: p95 under 100 ms for pages and searches.
  * Run: npm run bench:admin; BENCH_DATABASE_URL=postgres://... measures PostgreSQL as well.
+ * Explain and single-user sync read the whole directory: they are measured (BENCH_EXPLAIN_REPEATS times, default 5)
+ * against a slapd holding the same number of users (bench/generate.ts), after a first sync; BENCH_EXPLAIN=0 skips it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,15 +79,16 @@ function percentile(sorted: number[], share: number): number {
 
 type Inject = (url: string) => Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>;
 
-async function measure(name: string, inject: Inject, url: string | (() => string)): Promise<void> {
+/** Explain's requests read the whole directory: fewer of them, one to warm up. */
+async function measure(name: string, inject: Inject, url: string | (() => string), { repeats = REPEATS, warmups = 3 } = {}): Promise<void> {
   const times: number[] = [];
-  for (let repeat = 0; repeat < REPEATS + 3; repeat++) {
+  for (let repeat = 0; repeat < repeats + warmups; repeat++) {
     const target = typeof url === 'string' ? url : url();
     const started = performance.now();
     const response = await inject(target);
     const ms = performance.now() - started;
     if (response.statusCode !== 200) throw new Error(`${target}: ${response.statusCode} ${response.body.slice(0, 300)}`);
-    if (repeat >= 3) times.push(ms); // the first three warm the statement caches
+    if (repeat >= warmups) times.push(ms); // the first ones warm the statement caches
   }
   times.sort((a, b) => a - b);
   console.log(`${name.padEnd(44)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms   p95 ${percentile(times, 0.95).toFixed(1).padStart(7)} ms`);
@@ -146,6 +149,46 @@ async function benchDatabase(label: string, databaseUrl?: string): Promise<void>
   }
 }
 
+const EXPLAIN_REPEATS = Number(process.env.BENCH_EXPLAIN_REPEATS ?? 5);
+
+/** Explain and synchronize-one-user on a directory of USERS users (SQLite), after a first full sync. */
+async function benchExplain(): Promise<void> {
+  const { startBenchDirectory, VARIANTS } = await import('./harness.js');
+  const { stopAllDirectories } = await import('../test/helpers/slapd.js');
+  const directory = await startBenchDirectory();
+  const dataDir = mkdtempSync(join(tmpdir(), 'roster-bench-admin-'));
+  process.env.ROSTER_ADMIN_PASSWORD = PASSWORD;
+  const app = await RosterApp.open({ dataDir, log: createLogger({ level: 'silent' }) });
+  try {
+    await app.ensureAdministrator();
+    const { saveSettings, syncNow } = await import('../src/admin/directory.js');
+    const variant = VARIANTS['memberUid + {member} (posixGroup)'];
+    await saveSettings(app, {
+      preset: 'openldap',
+      connection: { server: `127.0.0.1:${directory.port}`, administrativeDn: directory.serviceDn, password: directory.servicePassword, baseDn: directory.baseDn },
+      groups: { filter: variant.filter, groups: [...variant.groups] },
+    });
+    const firstSync = performance.now();
+    await syncNow(app, { trigger: 'bench' });
+    console.log(`\nExplain on ${USERS} directory users (SQLite; first sync ${Math.round(performance.now() - firstSync)} ms); ${EXPLAIN_REPEATS} requests each`);
+    const server = await buildServer(app);
+    const login = await server.inject({ method: 'POST', url: '/api/login', payload: { userName: 'admin', password: PASSWORD } });
+    const authorization = `Bearer ${login.json().token as string}`;
+    const middle = `u${String(Math.floor(USERS / 2)).padStart(6, '0')}`;
+    const explain = async (url: string) => server.inject({ url, headers: { authorization } });
+    const single = async (url: string) => server.inject({ method: 'POST', url, headers: { authorization } });
+    const few = { repeats: EXPLAIN_REPEATS, warmups: 1 };
+    await measure(`API explain ${middle}`, explain, `/api/directory/explain/${middle}`, few);
+    await measure('API explain, a name nobody has', explain, '/api/directory/explain/nobody-at-all', few);
+    await measure(`API sync ?user=${middle}`, single, `/api/directory/sync?user=${middle}`, few);
+    await server.close();
+  } finally {
+    await app.close();
+    await stopAllDirectories();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 function nextOf(response: { headers: Record<string, unknown> }): string {
   const link = String(response.headers.link ?? '');
   const target = /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
@@ -162,3 +205,4 @@ if (process.env.BENCH_DATABASE_URL) {
     await drop();
   }
 }
+if (process.env.BENCH_EXPLAIN !== '0') await benchExplain();
