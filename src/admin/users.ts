@@ -10,7 +10,7 @@ import { deleteSessionsOf } from '../store/sessions.js';
 import { changeEvents, createdEvent, deletedEvent } from './user-events.js';
 import type { Store } from '../store/store.js';
 import { eachUser, findUserPage, type UserFilter } from '../store/user-pages.js';
-import { countUsersBySource, deleteUser, findUser, insertUser, listUsers, publicUser, updateUser } from '../store/users.js';
+import { countUsersBySource, deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
 
 export { publicUser };
 
@@ -110,17 +110,6 @@ export async function* streamUsers(store: Store, filter: UserFilter = {}): Async
 function emptyAsAbsent(input: unknown): unknown {
   if (input === null || typeof input !== 'object') return input ?? {};
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== '' && value !== undefined));
-}
-
-/** Users whose name, full name or an address contains `query` (case-insensitive); all when it is empty. */
-export function searchUsers(users: User[], query: string): User[] {
-  const q = query.trim().toLowerCase();
-  return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
-}
-
-/** Every user, ordered by name, as callers see them. */
-export async function allUsers(store: Store): Promise<User[]> {
-  return (await listUsers(store.db)).map(publicUser);
 }
 
 /** One user; NOT_FOUND when there is none by that name (compared case-insensitively). */
