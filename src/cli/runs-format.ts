@@ -7,7 +7,7 @@ export function formatRuns(runs: RunRecord[]): string {
     const pending = run.counts.deletionScheduled || run.counts.restored ? `, ${run.counts.deletionScheduled ?? 0} pending deletion, ${run.counts.restored ?? 0} restored` : '';
     const counts = `${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted${pending}${kept}, ${run.counts.unchanged} unchanged`;
     const outcome = run.error ? `${run.status}: ${run.error.code}` : run.status;
-    return `#${run.id}  ${run.startedAt}  ${run.trigger.padEnd(10)}  ${outcome.padEnd(28)}  ${counts}  (${run.durationMs} ms)`;
+    return `#${run.id}  ${run.startedAt}  ${(run.mode && run.mode !== 'full' ? `${run.trigger} (${run.mode})` : run.trigger).padEnd(10)}  ${outcome.padEnd(28)}  ${counts}  (${run.durationMs} ms)`;
   });
   return lines.join('\n') + '\n';
 }

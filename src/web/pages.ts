@@ -189,7 +189,7 @@ export function runsPage(runs: RunRecord[]): Html {
     ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Pending deletion', 'Unchanged', 'Duration'], runs, (run) => [
       html`<a href="/runs/${run.id}">#${run.id}</a>`,
       run.startedAt,
-      run.trigger,
+      run.mode && run.mode !== 'full' ? `${run.trigger} (${run.mode}${run.modeReason ? `: ${run.modeReason}` : ''})` : run.trigger,
       run.error ? `${run.status}: ${run.error.code}` : run.status,
       run.counts.created,
       run.counts.updated,

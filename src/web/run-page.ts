@@ -67,7 +67,10 @@ export function changesList(run: RunRecord, page: ChangePage & { query: RunChang
 
 function summary(run: RunRecord): Html {
   const { counts } = run;
-  return html`<p class="muted">Started ${run.startedAt} by ${run.trigger}; ${run.durationMs} ms; settings ${run.settingsFingerprint}.</p>
+  return html`<p class="muted">
+      Started ${run.startedAt} by ${run.trigger}; ${run.mode ?? 'full'} run${run.modeReason ? ` (${run.modeReason})` : ''}; ${run.durationMs} ms; settings
+      ${run.settingsFingerprint}.
+    </p>
     ${run.error ? html`<p class="problem">${run.error.code}: ${run.error.message}</p>` : ''}
     <div class="counts">
       <span>${counts.created} created</span><span>${counts.updated} updated</span><span>${counts.deleted} deleted</span><span>${counts.outOfScope} out of scope (kept)</span
