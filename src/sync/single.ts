@@ -61,6 +61,7 @@ export async function syncOneUser(store: Store, settings: DirectorySettings, nam
     startedAt: started.toISOString(),
     trigger: options.trigger,
     settingsFingerprint: settingsFingerprint(settings),
+    instance: store.instance,
     mode: 'single' as const,
     modeReason: `user ${name}`,
   };
