@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   LDAP_TIME_LIMIT: { status: 502, summary: 'The server or the client timed out during the read; the read is incomplete.' },
   LDAP_REFERRAL: { status: 502, summary: 'The server answered with a referral, which Roster does not follow.' },
   LDAP_OPERATION_FAILED: { status: 502, summary: 'Another LDAP error; the message carries the server result code.' },
+  LDAP_PROTOCOL_ERROR: { status: 502, summary: 'The server sent a malformed or oversized LDAP message; the connection was closed.' },
   SYNC_INCOMPLETE_READ: { status: 502, summary: 'The directory read did not complete; nothing was committed.' },
   SYNC_EMPTY_READ: { status: 409, summary: 'The read found no user in scope while directory users exist; refused to protect them.' },
   SYNC_DELETE_GUARD: { status: 409, summary: 'The run would delete more users than options.maxDeletions allows.' },

@@ -1,4 +1,4 @@
-import type { RawAttributes } from './ber.js';
+import type { RawAttributes } from './entry-decoder.js';
 
 const lowerCaseNames = new Map<string, string>();
 

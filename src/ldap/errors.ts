@@ -1,8 +1,20 @@
 /**
- * Turns what ldapts and Node's sockets throw into RosterErrors with stable codes and messages that say
- * what to fix. Result codes are RFC 4511 §4.1.9; ldapts exposes them as `code` on its ResultCodeError.
+ * Turns the LDAP layer's typed failures (failures.ts) and Node's socket and TLS errors into RosterErrors with stable
+ * codes and messages that say what to fix. Everything is recognized by class, LDAP result code (RFC 4511 §4.1.9)
+ * or Node's `err.code`; never by message text.
  */
 import { RosterError } from '../errors.js';
+import { FilterSyntaxError } from '../rfc/filter.js';
+import {
+  LdapAbandonedError,
+  LdapConnectTimeoutError,
+  LdapConnectionClosedError,
+  LdapProtocolError,
+  LdapResultError,
+  LdapTimeoutError,
+  LdapTlsError,
+  type Control,
+} from './failures.js';
 
 const UNTRUSTED_CERTIFICATE_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
@@ -38,61 +50,101 @@ export const RESULT_CODE = {
   filterError: 87,
 } as const;
 
-interface ErrorLike {
-  code?: unknown;
-  message?: unknown;
+/** Node's `err.code` (a string: ECONNREFUSED, a certificate code), if the error has one. */
+function nodeCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
+/** The LDAP result code of a refused operation, if `error` (or the RosterError's cause) is one. */
 export function resultCodeOf(error: unknown): number | undefined {
-  const code = (error as ErrorLike | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
+  const failure = error instanceof RosterError ? error.cause : error;
+  return failure instanceof LdapResultError ? failure.resultCode : undefined;
 }
 
-/** Diagnostic text of the server (e.g. AD's "data 52e"), without ldapts' "Code: 0x31" suffix. */
+/** The server's diagnostic message of a refused operation (e.g. AD's "... data 52e ..."); '' when there is none. */
 export function diagnosticOf(error: unknown): string {
-  const message = String((error as ErrorLike | undefined)?.message ?? '');
-  return message.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+  const failure = error instanceof RosterError ? error.cause : error;
+  return failure instanceof LdapResultError ? failure.diagnosticMessage : '';
 }
 
+/** The response controls of a refused operation (a password policy response on a refused bind). */
+export function responseControlsOf(error: unknown): readonly Control[] {
+  const failure = error instanceof RosterError ? error.cause : error;
+  return failure instanceof LdapResultError ? failure.controls : [];
+}
+
+/** Failures after which the server (or the path to it) is gone: failover and the pool's reconnect apply. */
 export function isNetworkError(error: unknown): boolean {
-  const code = (error as ErrorLike | undefined)?.code;
-  const message = String((error as ErrorLike | undefined)?.message ?? '');
+  const code = nodeCodeOf(error);
   return (
-    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-    /Connection timeout|Operation timed out|Connection closed|Socket connection not established|socket hang up/i.test(message) ||
+    error instanceof LdapConnectionClosedError ||
+    error instanceof LdapConnectTimeoutError ||
+    error instanceof LdapTimeoutError ||
+    (!(error instanceof LdapTlsError) && code !== undefined && NETWORK_CODES.has(code)) ||
     resultCodeOf(error) === RESULT_CODE.unavailable ||
     resultCodeOf(error) === RESULT_CODE.busy
   );
 }
 
 export function isUntrustedCertificate(error: unknown): boolean {
-  const code = (error as ErrorLike | undefined)?.code;
-  return typeof code === 'string' && UNTRUSTED_CERTIFICATE_CODES.has(code);
+  const code = nodeCodeOf(error);
+  return code !== undefined && UNTRUSTED_CERTIFICATE_CODES.has(code);
+}
+
+/** What happened, for a message: the failure's own text, with Node's code when there is one. */
+function describe(error: unknown): string {
+  const code = nodeCodeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 /** Maps an error during an operation; `what` names it for the message ("search of users under dc=..."). */
 export function toRosterError(error: unknown, what: string, server?: string): RosterError {
   if (error instanceof RosterError) return error;
   const at = server ? ` (${server})` : '';
-  const detail = diagnosticOf(error);
+  if (error instanceof LdapResultError) return fromResult(error, what, at);
+  return fromTransport(error, what, at);
+}
+
+/** Failures of the connection itself: network, TLS, time-outs, protocol violations. */
+function fromTransport(error: unknown, what: string, at: string): RosterError {
   if (isUntrustedCertificate(error)) {
-    const code = String((error as ErrorLike).code);
     return new RosterError(
       'LDAP_TLS_UNTRUSTED',
-      `The certificate of the directory server${at} is not trusted (${code}). Set connection.caCertificate to the CA that signed it, or connection.ignoreSslWarnings: true to accept it anyway.`,
+      `The certificate of the directory server${at} is not trusted (${nodeCodeOf(error)}). Set connection.caCertificate to the CA that signed it, or connection.ignoreSslWarnings: true to accept it anyway.`,
       { cause: error },
     );
   }
-  const message = String((error as ErrorLike | undefined)?.message ?? '');
-  if (/Operation timed out/i.test(message)) {
-    return new RosterError('LDAP_TIME_LIMIT', `The directory server${at} did not answer the ${what} in time (connection.timeoutSeconds).`, { cause: error });
-  }
-  if (isNetworkError(error)) {
-    return new RosterError('LDAP_CONNECT_FAILED', `The directory server${at} could not be reached or dropped the connection during the ${what}: ${detail || 'no detail'}.`, {
+  if (error instanceof LdapTlsError) {
+    return new RosterError('LDAP_TLS_FAILED', `TLS with the directory server${at} failed during the ${what}: ${describe(error)}. Check connection.protocol and the port.`, {
       cause: error,
     });
   }
-  switch (resultCodeOf(error)) {
+  if (error instanceof LdapTimeoutError) {
+    return new RosterError('LDAP_TIME_LIMIT', `The directory server${at} did not answer the ${what} in time (connection.timeoutSeconds).`, { cause: error });
+  }
+  if (isNetworkError(error)) {
+    return new RosterError('LDAP_CONNECT_FAILED', `The directory server${at} could not be reached or dropped the connection during the ${what}: ${describe(error)}.`, {
+      cause: error,
+    });
+  }
+  if (error instanceof LdapProtocolError) {
+    return new RosterError('LDAP_PROTOCOL_ERROR', `The directory server${at} sent a malformed answer to the ${what}; the connection was closed (${error.message}).`, {
+      cause: error,
+    });
+  }
+  if (error instanceof FilterSyntaxError) {
+    return new RosterError('LDAP_FILTER_REJECTED', `The filter of the ${what} is not a valid RFC 4515 filter: ${error.message}.`, { cause: error });
+  }
+  if (error instanceof LdapAbandonedError) return new RosterError('LDAP_OPERATION_FAILED', `The ${what} was abandoned${at}.`, { cause: error });
+  return new RosterError('LDAP_OPERATION_FAILED', `The ${what} failed${at}: ${describe(error)}.`, { cause: error });
+}
+
+/** A response with a result code other than success. */
+function fromResult(error: LdapResultError, what: string, at: string): RosterError {
+  const detail = error.diagnosticMessage || `result code ${error.resultCode}`;
+  switch (error.resultCode) {
     case RESULT_CODE.invalidCredentials:
       return new RosterError(
         'LDAP_INVALID_CREDENTIALS',
@@ -113,7 +165,7 @@ export function toRosterError(error: unknown, what: string, server?: string): Ro
     case RESULT_CODE.referral:
       return new RosterError(
         'LDAP_REFERRAL',
-        `The directory server${at} answered the ${what} with a referral, which Roster does not follow. Point connection.server at a server holding the base DN.`,
+        `The directory server${at} answered the ${what} with a referral${error.referrals.length ? ` to ${error.referrals.join(', ')}` : ''}, which Roster does not follow. Point connection.server at a server holding the base DN.`,
         { cause: error },
       );
     case RESULT_CODE.filterError:
@@ -125,11 +177,11 @@ export function toRosterError(error: unknown, what: string, server?: string): Ro
     case RESULT_CODE.insufficientAccess:
       return new RosterError(
         'LDAP_OPERATION_FAILED',
-        `The directory server${at} refused the ${what}: ${detail}. It may require an encrypted connection (protocol ldap-tls or ldap-ssl) or more privileges.`,
+        `The directory server${at} refused the ${what} (result code ${error.resultCode}): ${detail}. It may require an encrypted connection (protocol ldap-tls or ldap-ssl) or more privileges.`,
         { cause: error },
       );
     default:
-      return new RosterError('LDAP_OPERATION_FAILED', `The ${what} failed${at}: ${detail || 'unknown error'}.`, { cause: error });
+      return new RosterError('LDAP_OPERATION_FAILED', `The ${what} failed${at} with result code ${error.resultCode}: ${detail}.`, { cause: error });
   }
 }
 

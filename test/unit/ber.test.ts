@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FrameReader, LdapProtocolError, decodeSearchEntry, type Frame, type RawAttributes } from '../../src/ldap/ber.js';
+import { FrameReader, LdapProtocolError, SearchEntryDecoder, type Frame, type RawAttributes } from '../../src/ldap/ber.js';
 
 /** BER by hand, long-form lengths included, so the decoder is checked against the encoding rules, not itself. */
 function length(size: number): number[] {
@@ -52,10 +52,12 @@ describe('FrameReader', () => {
   });
 });
 
-describe('decodeSearchEntry', () => {
+describe('SearchEntryDecoder', () => {
+  // One decoder for the whole describe, as one connection keeps one: what it learns from an entry must not leak.
+  const decoder = new SearchEntryDecoder();
   const decode = (bytes: Buffer, binary: string[] = []) => {
     let decoded: { dn: string; attributes: RawAttributes } | undefined;
-    decodeSearchEntry(framesOf([bytes])[0]!, new Set(binary), (dn, attributes) => (decoded = { dn, attributes }));
+    decoder.decode(framesOf([bytes])[0]!, new Set(binary), (dn, attributes) => (decoded = { dn, attributes }));
     return decoded!;
   };
 
