@@ -1,6 +1,6 @@
 import tseslint from 'typescript-eslint';
 
-const ldapts = { name: 'ldapts', message: 'Only src/ldap may import ldapts (DESIGN §2).' };
+const ldapts = { name: 'ldapts', message: 'Roster speaks LDAP through its own codec in src/ldap; ldapts is no dependency (issue #11).' };
 const database = [
   { name: 'kysely', message: 'Only src/store may use the database (type imports are fine).', allowTypeImports: true },
   { name: 'pg', message: 'Only src/store may import pg.' },
@@ -41,11 +41,11 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  // Imports flow one way (DESIGN §2): only ldap/ talks to ldapts, only store/ to the database drivers, and each
+  // Imports flow one way (DESIGN §2): nothing imports ldapts (Roster's own codec), only store/ the database drivers, and each
   // folder imports only from the layers below it (config → ldap / store → directory → sync / auth → cli / api / web).
   ...layer('src/rfc', { paths: [ldapts, ...database], above: ['config', ...INTERNAL_ABOVE_CONFIG, 'app'] }),
   ...layer('src/config', { paths: [ldapts, ...database], above: [...INTERNAL_ABOVE_CONFIG, 'app'] }),
-  ...layer('src/ldap', { paths: database, above: ['store', 'directory', 'sync', 'auth', 'admin', 'cli', 'api', 'web', 'app'] }),
+  ...layer('src/ldap', { paths: [ldapts, ...database], above: ['store', 'directory', 'sync', 'auth', 'admin', 'cli', 'api', 'web', 'app'] }),
   ...layer('src/store', { paths: [ldapts], above: ['ldap', 'directory', 'sync', 'auth', 'admin', 'cli', 'api', 'web', 'app'] }),
   ...layer('src/directory', { paths: [ldapts, ...database], above: ['store', 'sync', 'auth', 'admin', 'cli', 'api', 'web', 'app'] }),
   ...layer('src/sync', { paths: [ldapts, ...database], above: ['auth', 'admin', 'cli', 'api', 'web', 'app'] }),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates, type TestCertificates } from './tls.js';
 import { patchedMsUserSchema } from './ad-schema.js';
+import { ldapModifyClient, type AdminClient } from './ldap-admin.js';
 
 export const SLAPD = ['/usr/sbin/slapd', '/usr/local/libexec/slapd'].find((path) => existsSync(path));
 const SLAPADD = ['/usr/sbin/slapadd'].find((path) => existsSync(path));
@@ -258,10 +259,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** A client bound as the directory's root DN, for tests that change the directory. */
-export async function adminClient(directory: TestDirectory): Promise<import('ldapts').Client> {
-  const { Client } = await import('ldapts');
-  const client = new Client({ url: `ldap://127.0.0.1:${directory.port}`, strictDN: false });
-  await client.bind(directory.adminDn, directory.adminPassword);
-  return client;
+/** A client acting as the directory's root DN (OpenLDAP's ldapmodify), for tests that change the directory. */
+export async function adminClient(directory: TestDirectory): Promise<AdminClient> {
+  return ldapModifyClient(directory);
 }

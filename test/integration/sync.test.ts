@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
 import type { DirectorySettings } from '../../src/config/schema.js';
 import { isRosterError } from '../../src/errors.js';
 import { dnKey } from '../../src/rfc/dn.js';
@@ -38,7 +37,7 @@ async function setup(
 
 async function removeMemberUid(directory: TestDirectory, group: string, uid: string): Promise<void> {
   const client = await adminClient(directory);
-  await client.modify(`cn=${group},${GROUPS}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'memberUid', values: [uid] }) }));
+  await client.modify(`cn=${group},${GROUPS}`, { operation: 'delete', type: 'memberUid', values: [uid] });
   await client.unbind();
 }
 
@@ -75,8 +74,8 @@ for (const backend of BACKENDS) {
       await updateUser(test.store.db, 'bob', { privileges: ['login', 'admin'] });
       const client = await adminClient(directory);
       await client.modify(`uid=bob,${PEOPLE}`, [
-        new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Bob Builder'] }) }),
-        new Change({ operation: 'replace', modification: new Attribute({ type: 'mail', values: ['robert@example.com'] }) }),
+        { operation: 'replace', type: 'displayName', values: ['Bob Builder'] },
+        { operation: 'replace', type: 'mail', values: ['robert@example.com'] },
       ]);
       await client.unbind();
       const report = await sync(test, settings);
@@ -118,7 +117,7 @@ for (const backend of BACKENDS) {
       const { directory, test, settings } = await setup(backend);
       await sync(test, settings);
       const client = await adminClient(directory);
-      await client.modify(`uid=bob,${PEOPLE}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Bobby'] }) }));
+      await client.modify(`uid=bob,${PEOPLE}`, { operation: 'replace', type: 'displayName', values: ['Bobby'] });
       await client.unbind();
       const snapshot = await readDirectory(settings);
       const targeted = await localUsersForPlan(test.store.db, snapshot.users);
@@ -152,10 +151,7 @@ for (const backend of BACKENDS) {
       // groupOfNames has no referential integrity here: point the group at the new DNs as the refint overlay would.
       const fix = await adminClient(directory);
       await fix.modify(`cn=Staff DN,${GROUPS}`, [
-        new Change({
-          operation: 'replace',
-          modification: new Attribute({ type: 'member', values: [`uid=alice.archer,${PEOPLE}`, `cn=Smith\\, John,ou=contractors,${OPENLDAP_BASE}`, `cn=Nested Names,${GROUPS}`] }),
-        }),
+        { operation: 'replace', type: 'member', values: [`uid=alice.archer,${PEOPLE}`, `cn=Smith\\, John,ou=contractors,${OPENLDAP_BASE}`, `cn=Nested Names,${GROUPS}`] },
       ]);
       await fix.unbind();
       const report = await sync(test, settings);
