@@ -160,6 +160,15 @@ function fromResult(error: LdapResultError, what: string, at: string): RosterErr
         `The directory server${at} stopped the ${what} at its size limit, so the read is incomplete. Raise the limit for the administrative DN (OpenLDAP: limits ... size.prtotal=unlimited) or narrow the filter.`,
         { cause: error },
       );
+    case RESULT_CODE.busy:
+    case RESULT_CODE.unavailable:
+      return new RosterError(
+        'LDAP_CONNECT_FAILED',
+        `The directory server${at} is busy or unavailable (result code ${error.resultCode}) and did not perform the ${what}: ${detail}.`,
+        {
+          cause: error,
+        },
+      );
     case RESULT_CODE.timeLimitExceeded:
       return new RosterError('LDAP_TIME_LIMIT', `The directory server${at} stopped the ${what} at its time limit, so the read is incomplete.`, { cause: error });
     case RESULT_CODE.referral:

@@ -103,7 +103,7 @@ export class FrameReader {
   private parseFrame(buffer: Buffer, start: number, end: number): void {
     readLength(buffer, start + 1, end, this.at);
     const idAt = this.at[0]!;
-    if (buffer[idAt] !== TAG_INTEGER) throw new LdapProtocolError('message without a messageID');
+    if (idAt >= end || buffer[idAt] !== TAG_INTEGER) throw new LdapProtocolError('message without a messageID');
     const idLength = readLength(buffer, idAt + 1, end, this.at);
     const idStart = this.at[0]!;
     // MessageID ::= INTEGER (0..maxInt): at most 4 bytes, never negative.
