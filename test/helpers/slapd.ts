@@ -33,6 +33,12 @@ export interface StartOptions {
    * `bindCount` reads; it costs the server a formatted write per operation.
    */
   quiet?: boolean;
+  /** Global slapd.conf lines after the standard ones (`moduleload retcode`, `referral ...`). */
+  globalConfig?: string;
+  /** Lines after the main database's, e.g. overlays (`overlay retcode`, `overlay syncprov`). */
+  databaseConfig?: string;
+  /** Further (empty) naming contexts, each an mdb database of its own: a root DSE listing several contexts. */
+  extraSuffixes?: string[];
 }
 
 export interface TestDirectory {
@@ -110,6 +116,7 @@ TLSCACertificateFile ${certificates.caFile}
 TLSCertificateFile ${certificates.certFile}
 TLSCertificateKeyFile ${certificates.keyFile}
 sizelimit 500
+${options.globalConfig ?? ''}
 access to dn.base="" by * read
 access to dn.base="cn=Subschema" by * read
 
@@ -129,7 +136,14 @@ access to attrs=userPassword
 access to *
   by users read
   by * none
-`;
+${options.databaseConfig ?? ''}
+${(options.extraSuffixes ?? []).map((suffix, index) => extraDatabase(dir, suffix, index)).join('\n')}`;
+}
+
+function extraDatabase(dir: string, suffix: string, index: number): string {
+  const directory = join(dir, `db-extra-${index}`);
+  mkdirSync(directory, { recursive: true });
+  return `database mdb\nmaxsize 16777216\nsuffix "${suffix}"\ndirectory ${directory}\n`;
 }
 
 function serviceAccountsLdif(baseDn: string, accounts: { service: string; limited: string }, password: string): string {
