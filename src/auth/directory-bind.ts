@@ -3,7 +3,8 @@
  * then exactly one bind as that entry (AD counts every failed bind against the account's lockout).
  */
 import { RosterError, isRosterError } from '../errors.js';
-import { adBindSubcode, diagnosticOf, resultCodeOf } from '../ldap/errors.js';
+import { CONTROL_OID, decodePasswordPolicy, findControl } from '../ldap/ber.js';
+import { adBindSubcode, diagnosticOf, responseControlsOf, resultCodeOf } from '../ldap/errors.js';
 import type { LdapSession } from '../ldap/session.js';
 import { userNameFrom } from '../directory/attributes.js';
 import { escapeFilterValue, parseFilter, serializeFilter } from '../rfc/filter.js';
@@ -26,12 +27,21 @@ const AD_SUBCODES: Record<string, { code: Exclude<BindOutcome, { ok: true }>['co
   '775': { code: 'AUTH_ACCOUNT_LOCKED', reason: 'AD: account locked out (775)', countsAsFailure: false },
 };
 
-/** OpenLDAP's ppolicy overlay explains some refusals in the diagnostic text. */
-function ppolicyOutcome(diagnostic: string): Exclude<BindOutcome, { ok: true }> | undefined {
-  if (/account (is )?locked/i.test(diagnostic)) return { ok: false, code: 'AUTH_ACCOUNT_LOCKED', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
-  if (/password (has )?expired/i.test(diagnostic)) return { ok: false, code: 'AUTH_PASSWORD_EXPIRED', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
-  if (/must (be )?change/i.test(diagnostic)) return { ok: false, code: 'AUTH_MUST_CHANGE_PASSWORD', reason: `ppolicy: ${diagnostic}`, countsAsFailure: false };
-  return undefined;
+const POLICY_OUTCOMES: Partial<Record<string, { code: Exclude<BindOutcome, { ok: true }>['code']; reason: string }>> = {
+  accountLocked: { code: 'AUTH_ACCOUNT_LOCKED', reason: 'password policy: account locked' },
+  passwordExpired: { code: 'AUTH_PASSWORD_EXPIRED', reason: 'password policy: password expired' },
+  changeAfterReset: { code: 'AUTH_MUST_CHANGE_PASSWORD', reason: 'password policy: password must be changed after a reset' },
+};
+
+/**
+ * A password policy server (OpenLDAP ppolicy, 389-DS) explains a refusal in the response control of
+ * draft-behera-ldap-password-policy §6.2 when the bind asked for it; the diagnostic text is never read.
+ */
+function passwordPolicyOutcome(cause: unknown): Exclude<BindOutcome, { ok: true }> | undefined {
+  const control = findControl(responseControlsOf(cause), CONTROL_OID.passwordPolicy);
+  const error = control ? decodePasswordPolicy(control).error : undefined;
+  const outcome = error ? POLICY_OUTCOMES[error] : undefined;
+  return outcome ? { ok: false, ...outcome, countsAsFailure: false } : undefined;
 }
 
 function unavailable(error: unknown): RosterError {
@@ -72,11 +82,11 @@ function accountRefusedOutcome(cause: unknown): Exclude<BindOutcome, { ok: true 
   return { ok: false, code: 'AUTH_REJECTED', reason: `directory refused the bind: unwilling to perform (53)${diagnostic ? `: ${diagnostic}` : ''}`, countsAsFailure: false };
 }
 
-/** What a refused bind (result 49) means, from AD's sub-code or OpenLDAP ppolicy's text. */
+/** What a refused bind (result 49) means, from AD's sub-code or the password policy response control. */
 export function refusedBindOutcome(cause: unknown): Exclude<BindOutcome, { ok: true }> | { ok: false; code: 'NO_ENTRY'; subcode?: string } {
   const subcode = adBindSubcode(cause);
   if (subcode && subcode !== '525' && AD_SUBCODES[subcode]) return { ok: false, ...AD_SUBCODES[subcode]! };
-  const policy = ppolicyOutcome(String((cause as Error | undefined)?.message ?? ''));
+  const policy = passwordPolicyOutcome(cause);
   if (policy) return policy;
   // OpenLDAP answers a bind to a DN that does not exist like a wrong password (RFC 4513 §6.3.1); AD says 525.
   return { ok: false, code: 'NO_ENTRY', subcode };

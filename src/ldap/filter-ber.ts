@@ -1,8 +1,10 @@
 /**
  * Search filters in BER (RFC 4511 §4.5.1). The string form is parsed by src/rfc/filter.ts (RFC 4515, escapes
- * undone there); this writes the parsed tree. Assertion values are sent as the UTF-8 bytes of the unescaped value.
+ * undone there); this writes the parsed tree. Assertion values are sent as the bytes the escapes spelled: UTF-8 for
+ * text, the exact bytes for binary values such as an objectGUID (kept through the tree by utf8-escape.ts).
  */
 import { parseFilter, type FilterNode } from '../rfc/filter.js';
+import { encodeUtf8Escaped } from '../rfc/utf8-escape.js';
 import { BerWriter } from './ber-writer.js';
 
 /** Filter CHOICE tags, RFC 4511 §4.5.1: context-specific, constructed except `present`. */
@@ -49,7 +51,7 @@ function writeNode(writer: BerWriter, node: FilterNode, depth: number): void {
     case 'greaterOrEqual':
     case 'lessOrEqual':
       // AttributeValueAssertion ::= SEQUENCE { attributeDesc, assertionValue }
-      writer.startSequence(FILTER_TAG[node.type]).writeOctetString(node.attribute).writeOctetString(node.value).end();
+      writer.startSequence(FILTER_TAG[node.type]).writeOctetString(node.attribute).writeOctetString(value(node.value)).end();
       return;
     case 'present':
       writer.writeOctetString(node.attribute, FILTER_TAG.present);
@@ -61,7 +63,7 @@ function writeNode(writer: BerWriter, node: FilterNode, depth: number): void {
       writer.startSequence(FILTER_TAG.extensible);
       if (node.rule !== undefined) writer.writeOctetString(node.rule, EXTENSIBLE_TAG.rule);
       if (node.attribute !== undefined) writer.writeOctetString(node.attribute, EXTENSIBLE_TAG.type);
-      writer.writeOctetString(node.value, EXTENSIBLE_TAG.value);
+      writer.writeOctetString(value(node.value), EXTENSIBLE_TAG.value);
       // dnAttributes is BOOLEAN DEFAULT FALSE: sent only when true.
       if (node.dnAttributes) writer.writeBoolean(true, EXTENSIBLE_TAG.dnAttributes);
       writer.end();
@@ -69,11 +71,16 @@ function writeNode(writer: BerWriter, node: FilterNode, depth: number): void {
   }
 }
 
+/** An assertion value's bytes (RFC 4511 §4.1.6 AssertionValue ::= OCTET STRING). */
+function value(text: string): Buffer {
+  return encodeUtf8Escaped(text);
+}
+
 /** SubstringFilter ::= SEQUENCE { type, substrings SEQUENCE SIZE (1..MAX) OF CHOICE { initial, any, final } }. */
 function writeSubstrings(writer: BerWriter, node: Extract<FilterNode, { type: 'substring' }>): void {
   writer.startSequence(FILTER_TAG.substring).writeOctetString(node.attribute).startSequence();
-  if (node.initial !== undefined) writer.writeOctetString(node.initial, SUBSTRING_TAG.initial);
-  for (const piece of node.any) writer.writeOctetString(piece, SUBSTRING_TAG.any);
-  if (node.final !== undefined) writer.writeOctetString(node.final, SUBSTRING_TAG.final);
+  if (node.initial !== undefined) writer.writeOctetString(value(node.initial), SUBSTRING_TAG.initial);
+  for (const piece of node.any) writer.writeOctetString(value(piece), SUBSTRING_TAG.any);
+  if (node.final !== undefined) writer.writeOctetString(value(node.final), SUBSTRING_TAG.final);
   writer.end().end();
 }

@@ -6,6 +6,7 @@
 import type { ConnectionSettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
 import { openBoundSession, openSession } from './connect.js';
+import { passwordPolicyRequestControl } from './controls.js';
 import { isNetworkError } from './errors.js';
 import type { LdapSession } from './session.js';
 
@@ -50,7 +51,8 @@ export class LdapPool {
     const session = await this.acquire();
     let healthy = true;
     try {
-      await session.bind(dn, password, 'bind of the user');
+      // Asks a password policy server to say why a bind is refused (locked, expired); others ignore the control.
+      await session.bind(dn, password, 'bind of the user', [passwordPolicyRequestControl()]);
     } catch (error) {
       healthy = !(error instanceof RosterError && /LDAP_CONNECT_FAILED|LDAP_TIME_LIMIT/.test(error.code));
       throw error;

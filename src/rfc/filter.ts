@@ -4,6 +4,8 @@
  * Whitespace between components is tolerated, since administrators paste filters such as
  * `(&(objectClass=posixAccount) (mail=*))` from manuals; the canonical form sent to the server has none.
  */
+import { decodeUtf8Escaped, encodeUtf8Escaped, isEscapedByte } from './utf8-escape.js';
+
 export type FilterNode =
   | { type: 'and' | 'or'; children: FilterNode[] }
   | { type: 'not'; child: FilterNode }
@@ -17,12 +19,17 @@ export class FilterSyntaxError extends Error {}
 const ATTRIBUTE_DESCRIPTION = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)(?:;[A-Za-z0-9-]+)*$/;
 const MATCHING_RULE = /^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/;
 
-/** RFC 4515 §3: escape `*`, `(`, `)`, `\` and NUL as \XX; everything else (UTF-8 included) may stay. */
+/**
+ * RFC 4515 §3: escape `*`, `(`, `)`, `\` and NUL as \XX; everything else (UTF-8 included) may stay. Bytes that are
+ * not UTF-8 (kept as escaped bytes by the parser, see utf8-escape.ts) are written back as the \XX they came from.
+ */
 export function escapeFilterValue(value: string): string {
   let out = '';
   for (const char of value) {
     if (char === '*' || char === '(' || char === ')' || char === '\\' || char === '\u0000') {
       out += '\\' + char.charCodeAt(0).toString(16).padStart(2, '0');
+    } else if (char.length === 1 && isEscapedByte(char.charCodeAt(0))) {
+      out += '\\' + encodeUtf8Escaped(char).toString('hex');
     } else {
       out += char;
     }
@@ -205,5 +212,6 @@ function unescapeValue(raw: string, start: number): string {
       bytes.push(...encoder.encode(char));
     }
   }
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  // Escapes may spell bytes that are not UTF-8 (an objectGUID): kept losslessly, sent as the same bytes.
+  return decodeUtf8Escaped(new Uint8Array(bytes));
 }

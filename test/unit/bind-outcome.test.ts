@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { refusedBindOutcome } from '../../src/auth/directory-bind.js';
+import { encodePasswordPolicy, type PasswordPolicyValue } from '../../src/ldap/ber.js';
+import { LdapResultError } from '../../src/ldap/failures.js';
 
-const ad = (data: string) => new Error(`80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data ${data}, v3839 Code: 0x31`);
+const refused = (diagnosticMessage: string, policy?: PasswordPolicyValue) =>
+  new LdapResultError('bind', { resultCode: 49, matchedDN: '', diagnosticMessage, referrals: [] }, policy ? [encodePasswordPolicy(policy)] : []);
+const ad = (data: string) => refused(`80090308: LdapErr: DSID-0C09042A, comment: AcceptSecurityContext error, data ${data}, v3839`);
 
 describe('refused binds', () => {
   it('maps AD sub-codes to what the caller may learn', () => {
@@ -21,11 +25,13 @@ describe('refused binds', () => {
 
   it('treats AD 525 and a bare OpenLDAP refusal as "no entry here", to be checked', () => {
     assert.deepEqual(refusedBindOutcome(ad('525')), { ok: false, code: 'NO_ENTRY', subcode: '525' });
-    assert.deepEqual(refusedBindOutcome(new Error('Invalid Credentials Code: 0x31')), { ok: false, code: 'NO_ENTRY', subcode: undefined });
+    assert.deepEqual(refusedBindOutcome(refused('')), { ok: false, code: 'NO_ENTRY', subcode: undefined });
   });
 
-  it('reads OpenLDAP ppolicy explanations', () => {
-    assert.equal(refusedBindOutcome(new Error('Account locked Code: 0x31')).code, 'AUTH_ACCOUNT_LOCKED');
-    assert.equal(refusedBindOutcome(new Error('Password expired Code: 0x31')).code, 'AUTH_PASSWORD_EXPIRED');
+  it('reads the password policy response control, never the diagnostic text', () => {
+    assert.equal(refusedBindOutcome(refused('', { error: 'accountLocked' })).code, 'AUTH_ACCOUNT_LOCKED');
+    assert.equal(refusedBindOutcome(refused('', { error: 'passwordExpired' })).code, 'AUTH_PASSWORD_EXPIRED');
+    assert.equal(refusedBindOutcome(refused('', { error: 'changeAfterReset' })).code, 'AUTH_MUST_CHANGE_PASSWORD');
+    assert.equal(refusedBindOutcome(refused('Account locked')).code, 'NO_ENTRY');
   });
 });

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { BerReader, BerWriter, FrameReader, LdapProtocolError, SearchEntryDecoder, pagedResultsControl, decodePagedResults, type Control } from '../../src/ldap/ber.js';
 import { decodeResponse, encodeAbandonRequest, encodeBindRequest, encodeExtendedRequest, encodeSearchRequest, encodeUnbindRequest } from '../../src/ldap/messages.js';
 import { parseFilter, serializeFilter, type FilterNode } from '../../src/rfc/filter.js';
+import { decodeUtf8Escaped, encodeUtf8Escaped } from '../../src/rfc/utf8-escape.js';
 import { decodeRequest, encodeResponse, type EncodableResponse } from '../helpers/ldap-wire.js';
 
 const RUNS = { numRuns: 300 };
@@ -245,6 +246,37 @@ describe('LDAP request round trips', () => {
         assert.deepEqual(Buffer.from(sequence.readOctetString()), cookie);
         assert.equal(sequence.readBoolean(), integer < 0);
         assert.deepEqual(decodePagedResults(pagedResultsControl({ size, cookie })), { size, cookie });
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('binary filter values', () => {
+  it('keeps any bytes through decode and encode, and decodes valid UTF-8 as TextDecoder does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), (random, textValue) => {
+        assert.deepEqual(encodeUtf8Escaped(decodeUtf8Escaped(random)), Buffer.from(random));
+        const utf8 = Buffer.from(textValue, 'utf8');
+        assert.equal(decodeUtf8Escaped(utf8), new TextDecoder().decode(utf8));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('sends the bytes an escaped filter value spells, also after a parse and serialize round', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 20 }), (random) => {
+        const filter = `(objectGUID=${[...random].map((byte) => '\\' + byte.toString(16).padStart(2, '0')).join('')})`;
+        for (const text of [filter, serializeFilter(parseFilter(filter))]) {
+          const op = new BerReader(encodeSearchRequest(1, { base: '', scope: 'base', filter: text, attributes: [] })).readSequence();
+          op.readInteger();
+          const search = op.readSequence(0x63);
+          for (let field = 0; field < 6; field++) search.readElement();
+          const assertion = search.readSequence(0xa3);
+          assert.equal(assertion.readString(), 'objectGUID');
+          assert.deepEqual(Buffer.from(assertion.readOctetString()), Buffer.from(random));
+        }
       }),
       RUNS,
     );
