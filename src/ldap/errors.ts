@@ -96,7 +96,7 @@ export function isUntrustedCertificate(error: unknown): boolean {
 function describe(error: unknown): string {
   const code = nodeCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
+  return code ? `${message} (${code})` : message;
 }
 
 /** Maps an error during an operation; `what` names it for the message ("search of users under dc=..."). */
