@@ -1,15 +1,20 @@
 import type { RawAttributes } from './entry-decoder.js';
 
-const lowerCaseNames = new Map<string, string>();
-
-/** Attribute names repeat across every entry of a search: lower-case each one once. */
-function lowerCased(name: string): string {
-  let lower = lowerCaseNames.get(name);
-  if (lower === undefined) {
-    lower = name.toLowerCase();
-    lowerCaseNames.set(name, lower);
+/**
+ * Attribute descriptions are ASCII (RFC 4512 §2.5) and compared case-insensitively: compared in place, without
+ * lower-casing either side (no string per comparison, and no cache of lower-cased names to keep).
+ */
+function sameNameIgnoringCase(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    let x = a.charCodeAt(index);
+    let y = b.charCodeAt(index);
+    if (x === y) continue;
+    if (x >= 0x41 && x <= 0x5a) x += 0x20;
+    if (y >= 0x41 && y <= 0x5a) y += 0x20;
+    if (x !== y) return false;
   }
-  return lower;
+  return true;
 }
 
 /**
@@ -28,9 +33,8 @@ export class LdapEntry {
     // Servers answer with the spelling that was requested: one property read instead of a scan of the entry.
     const direct = this.raw[name];
     if (direct !== undefined) return direct;
-    // Absent attributes (the lock attributes, on most entries) end here: the length check spares the lookups.
-    const wanted = lowerCased(name);
-    for (const key in this.raw) if (key.length === wanted.length && lowerCased(key) === wanted) return this.raw[key];
+    // Absent attributes (the lock attributes, on most entries) end here: names of another length fail at once.
+    for (const key in this.raw) if (sameNameIgnoringCase(key, name)) return this.raw[key];
     return undefined;
   }
 
@@ -67,6 +71,6 @@ export class LdapEntry {
   names(): string[] {
     return Object.keys(this.raw)
       .filter((key) => this.firstRaw(key) !== undefined)
-      .map(lowerCased);
+      .map((key) => key.toLowerCase());
   }
 }
