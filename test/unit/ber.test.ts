@@ -111,4 +111,23 @@ describe('SearchEntryDecoder', () => {
     const truncated = message(1, tlv(0x64, text('cn=a'), Buffer.from([0x30, 0x05, 0x30, 0x09, 0x04, 0x02, 0x63, 0x6e])));
     assert.throws(() => decode(truncated), LdapProtocolError);
   });
+
+  it("keeps each connection's decoding state to itself: interleaved decoders give the same answers as separate ones", () => {
+    const first = new SearchEntryDecoder();
+    const second = new SearchEntryDecoder();
+    const decodeWith = (decoder: SearchEntryDecoder, bytes: Buffer) => {
+      let decoded: RawAttributes | undefined;
+      decoder.decode(framesOf([bytes])[0]!, new Set(['photo']), (_dn, attributes) => (decoded = attributes));
+      return decoded!;
+    };
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(decodeWith(first, entry(1, 'cn=a', attribute('cn', 'a'), attribute('photo', 'p'))), { cn: 'a', photo: Buffer.from('p') });
+      assert.deepEqual(decodeWith(second, entry(2, 'cn=b', attribute('photo', 'q'), attribute('mail', 'm'))), { photo: Buffer.from('q'), mail: 'm' });
+    }
+  });
+
+  it('refuses an entry with bytes after its attribute list', () => {
+    const bytes = message(1, tlv(0x64, text('cn=a'), tlv(0x30, attribute('cn', 'a')), text('extra')));
+    assert.throws(() => decode(bytes), /trailing bytes/);
+  });
 });
