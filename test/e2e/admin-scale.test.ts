@@ -11,7 +11,6 @@ import type { User } from '../../src/model.js';
 import { insertMany } from '../../src/store/bulk.js';
 import { recordRun, type RunChange } from '../../src/store/runs.js';
 import { userRow } from '../../src/store/users.js';
-import { Attribute, Change } from 'ldapts';
 import { OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
 import { openLdapInput } from '../helpers/settings.js';
@@ -163,7 +162,7 @@ describe('console at scale in Chromium', () => {
     assert.equal(stored.statusCode, 200, stored.body);
     assert.equal((await t.server.inject({ method: 'POST', url: '/api/directory/sync?user=alice', headers })).statusCode, 200);
     const client = await adminClient(directory);
-    await client.modify(`uid=alice,${PEOPLE}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Alice A. Archer'] }) })]);
+    await client.modify(`uid=alice,${PEOPLE}`, [{ operation: 'replace', type: 'displayName', values: ['Alice A. Archer'] }]);
     await client.unbind();
 
     const page = await logOnAsAdmin();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
 import type { Explanation } from '../../src/admin/explain.js';
 import { OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
@@ -103,7 +102,7 @@ describe('explain a user (real slapd)', () => {
     const carol = await explain('carol');
     assert.deepEqual([carol.action, carol.reason, carol.stored?.source], ['nothing', 'the user is in scope and already up to date', 'directory']);
     const client = await adminClient(directory);
-    await client.modify(`uid=carol,${PEOPLE}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Carol Chen-Li'] }) })]);
+    await client.modify(`uid=carol,${PEOPLE}`, [{ operation: 'replace', type: 'displayName', values: ['Carol Chen-Li'] }]);
     await client.unbind();
     const changed = await explain('carol');
     assert.equal(changed.action, 'update');

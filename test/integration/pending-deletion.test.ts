@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
 import { DirectoryAccessProvider } from '../../src/auth/directory-access.js';
 import { Authenticator } from '../../src/auth/login.js';
 import { isRosterError } from '../../src/errors.js';
@@ -27,7 +26,7 @@ after(async () => {
 
 async function changeMember(directory: TestDirectory, operation: 'add' | 'delete', uid: string): Promise<void> {
   const client = await adminClient(directory);
-  await client.modify(`cn=MailStore Users,${GROUPS}`, new Change({ operation, modification: new Attribute({ type: 'memberUid', values: [uid] }) }));
+  await client.modify(`cn=MailStore Users,${GROUPS}`, { operation, type: 'memberUid', values: [uid] });
   await client.unbind();
 }
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
 import type { RunRecord } from '../../src/store/runs.js';
 import { OPENLDAP_BASE, PEOPLE, openLdapFixture } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
@@ -25,7 +24,7 @@ const userNames = async () => (await t.server.inject({ url: '/api/users?limit=10
 const runs = async (): Promise<RunRecord[]> => (await t.server.inject({ url: '/api/directory/runs', headers: headers() })).json();
 async function rename(uid: string, displayName: string): Promise<void> {
   const client = await adminClient(directory);
-  await client.modify(`uid=${uid},${PEOPLE}`, [new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: [displayName] }) })]);
+  await client.modify(`uid=${uid},${PEOPLE}`, [{ operation: 'replace', type: 'displayName', values: [displayName] }]);
   await client.unbind();
 }
 

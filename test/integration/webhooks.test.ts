@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { Attribute, Change } from 'ldapts';
 import { addWebhook, listWebhookViews, retryWebhookFailure } from '../../src/admin/webhooks.js';
 import { isRosterError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
@@ -73,7 +72,7 @@ for (const backend of BACKENDS) {
       deliverer(test.store);
       await sync();
       const client = await adminClient(directory);
-      await client.modify(`uid=bob,${PEOPLE}`, new Change({ operation: 'replace', modification: new Attribute({ type: 'displayName', values: ['Bob Builder'] }) }));
+      await client.modify(`uid=bob,${PEOPLE}`, { operation: 'replace', type: 'displayName', values: ['Bob Builder'] });
       await client.unbind();
       await sync();
       const ids = await storedEventIds(test);
