@@ -18,6 +18,11 @@ function folderPatterns(folders, prefix) {
   }));
 }
 
+/** Route modules and console pages call use cases: value imports from the store are refused (sessions excepted). */
+function useCasesOnly(prefix) {
+  return { group: [`${prefix}store/*`, `!${prefix}store/sessions.js`], allowTypeImports: true, message: 'Routes and pages call use cases (src/admin), not the store.' };
+}
+
 /** The rule for one folder of src/ (files directly in it and in subfolders up to two levels down). */
 function layer(folder, { paths, above }) {
   return [
@@ -36,7 +41,7 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  // Imports flow one way (DESIGN §2): only ldap/ talks to ldapts, only store/ to the database drivers, and each
+  // Imports flow one way (DESIGN §2): nothing imports ldapts (Roster's own codec), only store/ the database drivers, and each
   // folder imports only from the layers below it (config → ldap / store → directory → sync / auth → cli / api / web).
   ...layer('src/rfc', { paths: [ldapts, ...database], above: ['config', ...INTERNAL_ABOVE_CONFIG, 'app'] }),
   ...layer('src/config', { paths: [ldapts, ...database], above: [...INTERNAL_ABOVE_CONFIG, 'app'] }),
@@ -60,4 +65,28 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: [ldapts, ...database], patterns: folderPatterns(INTERNAL_ABOVE_CONFIG.concat('app'), './') }] },
   },
   { files: ['src/app.ts', 'src/metrics.ts'], rules: { 'no-restricted-imports': ['error', { paths: [ldapts, ...database] }] } },
+  // One use-case layer (src/admin, sync, auth) under the API and the console (issue #13): route modules and pages
+  // do not reach into the store (type imports are fine; sessions stay with the HTTP layer's authentication), and the
+  // console never imports the API's route modules. These replace the api/web layer rules for those files, so they
+  // repeat them.
+  {
+    files: ['src/api/routes/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [ldapts, ...database], patterns: [...folderPatterns(['cli'], '../../'), useCasesOnly('../../')] }] },
+  },
+  {
+    files: ['src/web/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ldapts, ...database],
+          patterns: [
+            ...folderPatterns(['cli'], '../'),
+            useCasesOnly('../'),
+            { group: ['../api/routes/*'], message: 'The console calls use cases (src/admin), not API route modules.' },
+          ],
+        },
+      ],
+    },
+  },
 );

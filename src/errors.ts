@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   AUTH_MUST_CHANGE_PASSWORD: { status: 401, summary: 'The directory requires the password to be changed first.' },
   AUTH_ACCOUNT_LOCKED: { status: 401, summary: 'The account is locked, in the directory or by Roster throttling.' },
   AUTH_DIRECTORY_UNAVAILABLE: { status: 503, summary: 'The directory could not be reached to check the password.' },
+  WEBHOOK_DELIVERY_FAILED: { status: 502, summary: 'A webhook receiver did not accept a test or retried delivery (no 2xx answer, refused, timed out).' },
   INTERNAL: { status: 500, summary: 'An unexpected failure; see the log.' },
 } as const;
 

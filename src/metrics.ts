@@ -35,6 +35,7 @@ export class Metrics {
   private syncSeconds = 0;
   private syncCount = 0;
   private readonly logins = new Map<string, number>();
+  private readonly deliveries = new Map<string, number>();
 
   syncFinished(status: string, seconds: number): void {
     this.syncRuns.set(status, (this.syncRuns.get(status) ?? 0) + 1);
@@ -48,7 +49,11 @@ export class Metrics {
     this.logins.set(outcome, (this.logins.get(outcome) ?? 0) + 1);
   }
 
-  render(usersBySource: Record<string, number>, cluster?: ClusterStatus): string {
+  webhookDelivery(outcome: string): void {
+    this.deliveries.set(outcome, (this.deliveries.get(outcome) ?? 0) + 1);
+  }
+
+  render(usersBySource: Record<string, number>, cluster?: ClusterStatus, webhookBacklog: ReadonlyArray<{ id: number; pending: number }> = []): string {
     const lines = [
       '# HELP roster_sync_runs_total Synchronization runs by outcome.',
       '# TYPE roster_sync_runs_total counter',
@@ -64,6 +69,12 @@ export class Metrics {
       '# TYPE roster_logins_total counter',
       ...[...this.logins].map(([outcome, count]) => `roster_logins_total{outcome="${outcome}"} ${count}`),
       ...(cluster ? clusterLines(cluster) : []),
+      '# HELP roster_webhook_deliveries_total Webhook delivery attempts by this instance, by outcome (delivered, failed = will retry, given_up).',
+      '# TYPE roster_webhook_deliveries_total counter',
+      ...[...this.deliveries].map(([outcome, count]) => `roster_webhook_deliveries_total{outcome="${outcome}"} ${count}`),
+      '# HELP roster_webhook_pending_events Events each webhook has still to go through.',
+      '# TYPE roster_webhook_pending_events gauge',
+      ...webhookBacklog.map((entry) => `roster_webhook_pending_events{webhook="${entry.id}"} ${entry.pending}`),
     ];
     return lines.join('\n') + '\n';
   }

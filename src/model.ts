@@ -16,6 +16,11 @@ export interface User {
   /** Directory users: the entry's DN and stable id (see DirectoryUser.stableId). */
   dn: string | null;
   stableId: string | null;
+  /**
+   * Directory users that left the scope while options.deleteAfter holds their deletion back: when that began
+   * (ISO-8601). Such a user is disabled until it is deleted or comes back in scope. Absent or null otherwise.
+   */
+  pendingDeletionSince?: string | null;
 }
 
 export function userNameKey(userName: string): string {
@@ -31,4 +36,4 @@ export interface SyncedFields {
 }
 
 /** A stored user as the planner needs it, with its sync digest when it has one (src/digest.ts). */
-export type LocalUser = Pick<User, 'userName' | 'stableId' | 'source'> & SyncedFields & { syncDigest?: number | null };
+export type LocalUser = Pick<User, 'userName' | 'stableId' | 'source' | 'pendingDeletionSince'> & SyncedFields & { syncDigest?: number | null };

@@ -39,6 +39,8 @@ export interface DirectoryGroup {
   directGroups: number;
   /** Users in scope through this group, directly or through nested groups (selected groups only). */
   usersInScope?: number;
+  /** Normalized DNs of the groups read that this group lists directly (explain follows them to a user). */
+  memberGroupKeys?: string[];
 }
 
 export interface ReadStatistics {
@@ -60,7 +62,7 @@ export interface DirectorySnapshot {
    * Users that match the user filter but are outside the group selection: not synchronized, and the reason
    * a planner gives when it deletes (or keeps) them.
    */
-  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string }>;
+  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: readonly string[] }>;
   /** Lower-cased names that two or more entries share: such users are neither created, updated nor deleted. */
   ambiguousUserNames: string[];
   /** Subtrees the servers referred elsewhere (search continuation references): not read. */

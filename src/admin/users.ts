@@ -5,9 +5,12 @@ import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import { issuesFrom } from '../config/load.js';
 import { RosterError } from '../errors.js';
 import { userNameKey, type User } from '../model.js';
+import { appendEvents } from '../store/events.js';
 import { deleteSessionsOf } from '../store/sessions.js';
+import { changeEvents, createdEvent, deletedEvent } from './user-events.js';
 import type { Store } from '../store/store.js';
-import { deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
+import { eachUser, findUserPage, type UserFilter } from '../store/user-pages.js';
+import { countUsersBySource, deleteUser, findUser, insertUser, publicUser, updateUser } from '../store/users.js';
 
 export { publicUser };
 
@@ -60,13 +63,74 @@ function unique(addresses: string[]): string[] {
   return [...new Map(addresses.map((address) => [address.toLowerCase(), address])).values()];
 }
 
-/** Users whose name, full name or an address contains `query` (case-insensitive); all when it is empty. */
-export function searchUsers(users: User[], query: string): User[] {
-  const q = query.trim().toLowerCase();
-  return q ? users.filter((user) => [user.userName, user.fullName, ...user.emailAddresses].some((text) => text.toLowerCase().includes(q))) : users;
+/** Page sizes of user lists (DESIGN §5): 100 unless asked, at most 1,000. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+const booleanText = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')]);
+
+/** The query of a user list (API query string, console form): every field optional, each checked by name. */
+export const userListQuerySchema = z
+  .object({
+    q: z
+      .string()
+      .max(256, 'at most 256 characters')
+      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      .optional(),
+    source: z.enum(['directory', 'manual']).optional(),
+    authentication: z.enum(['directory', 'local']).optional(),
+    disabled: booleanText.optional(),
+    limit: z.coerce.number().int('must be a whole number').min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    after: z.string().max(1024).optional(),
+  })
+  .strict();
+
+export type UserListQuery = z.output<typeof userListQuerySchema>;
+
+export interface UserListPage {
+  readonly users: User[];
+  readonly total: number;
+  /** The `after` of the next page; absent on the last. */
+  readonly next?: string;
 }
 
-export async function createManualUser(store: Store, input: unknown): Promise<User> {
+/** One page of users, filtered and searched by the database, ordered by name (store/user-pages.ts). */
+export async function listUserPage(store: Store, input: unknown): Promise<UserListPage & { query: UserListQuery }> {
+  const query = parse(userListQuerySchema, emptyAsAbsent(input));
+  const page = await findUserPage(store.db, query);
+  return { users: page.users.map(publicUser), total: page.total, ...(page.next !== undefined ? { next: page.next } : {}), query };
+}
+
+/** Every matching user, ordered by name, read a page at a time: for output that streams (the CLI's list). */
+export async function* streamUsers(store: Store, filter: UserFilter = {}): AsyncGenerator<User> {
+  for await (const user of eachUser(store.db, filter)) yield publicUser(user);
+}
+
+/** A form or query string sends empty fields for "any": they are absent, not invalid. */
+function emptyAsAbsent(input: unknown): unknown {
+  if (input === null || typeof input !== 'object') return input ?? {};
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== '' && value !== undefined));
+}
+
+/** One user; NOT_FOUND when there is none by that name (compared case-insensitively). */
+export async function getUser(store: Store, name: string): Promise<User> {
+  const user = await findUser(store.db, name);
+  if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
+  return publicUser(user);
+}
+
+/** How many users each source has (the metrics; the health check's database probe). */
+export async function userCountsBySource(store: Store): Promise<Record<string, number>> {
+  return countUsersBySource(store.db);
+}
+
+/** One user, or undefined. */
+export async function findUserByName(store: Store, name: string): Promise<User | undefined> {
+  const user = await findUser(store.db, name);
+  return user ? publicUser(user) : undefined;
+}
+
+export async function createManualUser(store: Store, input: unknown, actor = 'admin'): Promise<User> {
   const data = parse(newUserSchema, input);
   let passwordHash: string | null = null;
   if (data.authentication === 'local') {
@@ -88,7 +152,10 @@ export async function createManualUser(store: Store, input: unknown): Promise<Us
     dn: null,
     stableId: null,
   };
-  await insertUser(store.db, user, passwordHash);
+  await store.db.transaction().execute(async (trx) => {
+    await insertUser(trx, user, passwordHash);
+    await appendEvents(trx, [createdEvent(user)], actor);
+  });
   return user;
 }
 
@@ -96,7 +163,7 @@ export async function createManualUser(store: Store, input: unknown): Promise<Us
  * Changes a user. Privileges, archive access, authentication, disabled and the local password may change for
  * everyone; names and addresses of directory users belong to the directory (the next sync would undo them).
  */
-export async function changeUser(store: Store, name: string, input: unknown, actingUser?: string): Promise<User> {
+export async function changeUser(store: Store, name: string, input: unknown, actingUser?: string, actor = actingUser ? `admin:${actingUser}` : 'admin'): Promise<User> {
   const patch = parse(userPatchSchema, input);
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
@@ -114,7 +181,7 @@ export async function changeUser(store: Store, name: string, input: unknown, act
     checkNewPassword(patch.password);
     passwordHash = await hashPassword(patch.password);
   }
-  await updateUser(store.db, user.userName, {
+  const userPatch = {
     fullName: patch.fullName,
     emailAddresses: patch.emailAddresses ? unique(patch.emailAddresses) : undefined,
     authentication: patch.authentication,
@@ -122,14 +189,21 @@ export async function changeUser(store: Store, name: string, input: unknown, act
     archiveAccess: patch.archiveAccess,
     disabled: patch.disabled,
     passwordHash,
+  };
+  await store.db.transaction().execute(async (trx) => {
+    await updateUser(trx, user.userName, userPatch);
+    if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(trx, userNameKey(user.userName));
+    await appendEvents(trx, changeEvents(user, userPatch), actor);
   });
-  if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(store.db, userNameKey(user.userName));
   return publicUser((await findUser(store.db, user.userName))!);
 }
 
-export async function removeUser(store: Store, name: string): Promise<void> {
+export async function removeUser(store: Store, name: string, actor = 'admin'): Promise<void> {
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
-  await deleteSessionsOf(store.db, userNameKey(user.userName));
-  await deleteUser(store.db, user.userName);
+  await store.db.transaction().execute(async (trx) => {
+    await deleteSessionsOf(trx, userNameKey(user.userName));
+    await deleteUser(trx, user.userName);
+    await appendEvents(trx, [deletedEvent(user, 'deleted by an administrator')], actor);
+  });
 }

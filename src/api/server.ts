@@ -8,6 +8,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { sessionRoutes } from './routes/session.js';
 import { systemRoutes, type RouteDoc } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -64,6 +65,7 @@ export async function buildServer(app: RosterApp, options: { logger?: boolean } 
   await sessionRoutes(server, app);
   await userRoutes(server, app);
   await directoryRoutes(server, app);
+  await webhookRoutes(server, app);
   await systemRoutes(server, app, routes);
   await registerConsole(server, app);
   return server;

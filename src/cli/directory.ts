@@ -5,7 +5,8 @@ import { RosterError } from '../errors.js';
 import { listRuns, findRun } from '../store/runs.js';
 import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../store/settings.js';
 import type { Store } from '../store/store.js';
-import { previewSync, runSync } from '../sync/run.js';
+import { previewSync } from '../sync/run.js';
+import { syncNow } from '../admin/directory.js';
 import { trace } from '../trace.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
 import type { ReadProgress } from '../snapshot.js';
@@ -79,24 +80,41 @@ export function registerDirectoryCommands(program: Command): void {
     .option('--json', 'print the report as one JSON document')
     .option('--allow-mass-delete', 'pass the deletion threshold (options.maxDeletions) for this run only')
     .option('--full', 'read the whole directory even where an incremental run could continue')
-    .action(async (options: { json?: boolean; allowMassDelete?: boolean; full?: boolean }, command: Command) => {
+    .option('--user <name>', "apply only this user's change (the directory is read and guarded as for a full run; recorded with mode single)")
+    .action(async (options: { json?: boolean; allowMassDelete?: boolean; full?: boolean; user?: string }, command: Command) => {
       const progress = progressReporter();
       const failpoint = process.env.ROSTER_FAILPOINT;
       const report = await withStore(command, async (store) =>
-        runSync(store, await storedSettings(store), {
-          trigger: 'cli',
-          allowMassDelete: options.allowMassDelete,
-          full: options.full === true,
-          onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
-          afterBatch: (done, total) => {
-            progress(`creating users: ${done}/${total}`);
-            // Test-only: simulate a crash in the middle of the write transaction.
-            if (failpoint === 'kill-after-first-batch') process.kill(process.pid, 'SIGKILL');
+        syncNow(
+          { store },
+          {
+            user: options.user,
+            trigger: 'cli',
+            allowMassDelete: options.allowMassDelete,
+            full: options.full === true,
+            onProgress: (p) => progress(`reading ${p.phase}: ${p.entries} entries`),
+            afterBatch: (done, total) => {
+              progress(`creating users: ${done}/${total}`);
+              // Test-only: simulate a crash in the middle of the write transaction.
+              if (failpoint === 'kill-after-first-batch') process.kill(process.pid, 'SIGKILL');
+            },
           },
-        }),
+        ),
       );
       progress.done();
       await printReport(report, options.json);
+    });
+
+  directory
+    .command('explain')
+    .description('why a name is (not) synchronized: its entry or near misses, user filter, groups, and what a sync would do now; commits nothing')
+    .argument('<name>', 'a user name, in Roster or not')
+    .option('--json', 'print the explanation as one JSON document')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const { explainUser, formatExplanation } = await import('../admin/explain.js');
+      const explanation = await withStore(command, (store) => explainUser(store, name));
+      if (options.json) await printJson(explanation);
+      else process.stdout.write(formatExplanation(explanation));
     });
 
   directory

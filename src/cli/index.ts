@@ -6,6 +6,7 @@ import { registerDirectoryCommands } from './directory.js';
 import { registerUserCommands } from './users.js';
 import { registerLoginCommand } from './login.js';
 import { registerServeCommand } from './serve.js';
+import { registerWebhookCommands } from './webhooks.js';
 import { reportError } from './output.js';
 
 function packageVersion(): string {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerLoginCommand(program);
   registerServeCommand(program);
+  registerWebhookCommands(program);
   for (const command of program.commands) applyExitOverride(command);
   return program;
 }

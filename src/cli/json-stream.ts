@@ -81,3 +81,23 @@ export async function writeJson(value: unknown, out: Writable, options: { pretty
   }
   out.write(buffer + '\n');
 }
+
+/**
+ * A JSON array whose elements arrive one by one (a database read a page at a time), written as they come: the same
+ * text as writeJson of the whole array, without ever holding it.
+ */
+export async function writeJsonArray(elements: AsyncIterable<unknown>, out: Writable, options: { pretty: boolean } = { pretty: true }): Promise<void> {
+  let buffer = '';
+  let count = 0;
+  const flush = async () => {
+    if (buffer !== '' && !out.write(buffer)) await new Promise((resolve) => out.once('drain', resolve));
+    buffer = '';
+  };
+  for await (const element of elements) {
+    const text = options.pretty ? '  ' + (JSON.stringify(element ?? null, null, 2) ?? 'null').replaceAll('\n', '\n  ') : (JSON.stringify(element ?? null) ?? 'null');
+    buffer += (count++ === 0 ? (options.pretty ? '[\n' : '[') : options.pretty ? ',\n' : ',') + text;
+    if (buffer.length >= FLUSH_AT) await flush();
+  }
+  buffer += count === 0 ? '[]\n' : options.pretty ? '\n]\n' : ']\n';
+  await flush();
+}

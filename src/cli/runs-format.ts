@@ -4,7 +4,8 @@ export function formatRuns(runs: RunRecord[]): string {
   if (runs.length === 0) return 'No synchronization has run yet.\n';
   const lines = runs.map((run) => {
     const kept = run.counts.keptUnread ? `, ${run.counts.keptUnread} kept (not read)` : '';
-    const counts = `${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted${kept}, ${run.counts.unchanged} unchanged`;
+    const pending = run.counts.deletionScheduled || run.counts.restored ? `, ${run.counts.deletionScheduled ?? 0} pending deletion, ${run.counts.restored ?? 0} restored` : '';
+    const counts = `${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted${pending}${kept}, ${run.counts.unchanged} unchanged`;
     const outcome = run.error ? `${run.status}: ${run.error.code}` : run.status;
     const mode = run.modeReason ? `${run.mode} (${run.modeReason})` : run.mode;
     return `#${run.id}  ${run.startedAt}  ${run.trigger.padEnd(10)}  ${outcome.padEnd(28)}  ${mode.padEnd(22)}  ${counts}  (${run.durationMs} ms)`;

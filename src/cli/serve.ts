@@ -20,6 +20,7 @@ export function registerServeCommand(program: Command): void {
       await app.scheduler.reload();
       // Settings changed through another instance on the same database reach this one's schedule too.
       app.scheduler.watch();
+      app.deliverer.start();
       const server = await buildServer(app, { logger: true });
       await server.listen({ host: options.host, port });
       const address = server.server.address();

@@ -1,26 +1,36 @@
 import { Command, Option } from 'commander';
-import { createManualUser, publicUser, removeUser } from '../admin/users.js';
+import { createManualUser, publicUser, removeUser, streamUsers } from '../admin/users.js';
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import { RosterError } from '../errors.js';
 import type { User } from '../model.js';
-import { findUser, listUsers } from '../store/users.js';
+import { findUser } from '../store/users.js';
 import { readStdin, withStore } from './context.js';
 import { printJson } from './output.js';
+import { writeJsonArray } from './json-stream.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function formatUsers(users: User[]): string {
-  if (users.length === 0) return 'No users.\n';
-  return (
-    users
-      .map(
-        (user) =>
-          `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.fullName}  ${user.emailAddresses.join(', ')}`,
-      )
-      .join('\n') + '\n'
-  );
+function formatUser(user: User): string {
+  return `${user.userName.padEnd(24)} ${user.source.padEnd(9)} ${user.authentication.padEnd(9)} ${user.disabled ? 'disabled ' : ''}${user.pendingDeletionSince ? `(pending deletion since ${user.pendingDeletionSince}) ` : ''}${user.fullName}  ${user.emailAddresses.join(', ')}\n`;
+}
+
+/** Writes one user per line as they are read (100,000 users never sit in memory at once). */
+async function writeUserLines(users: AsyncIterable<User>): Promise<void> {
+  let count = 0;
+  for await (const user of users) {
+    count++;
+    if (!process.stdout.write(formatUser(user))) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+  if (count === 0) process.stdout.write('No users.\n');
+}
+
+interface ListOptions {
+  json?: boolean;
+  search?: string;
+  source?: 'directory' | 'manual';
+  authentication?: 'directory' | 'local';
 }
 
 interface AddOptions {
@@ -37,11 +47,17 @@ export function registerUserCommands(program: Command): void {
 
   users
     .command('list')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, command: Command) => {
-      const all = await withStore(command, async (store) => (await listUsers(store.db)).map(publicUser));
-      if (options.json) await printJson(all);
-      else process.stdout.write(formatUsers(all));
+    .description('list users ordered by name, streamed as they are read')
+    .option('--json', 'print JSON (an array of users)')
+    .option('--search <text>', 'only users whose name, full name or an address contains the text (case-insensitive)')
+    .addOption(new Option('--source <source>', 'only users of this source').choices(['directory', 'manual']))
+    .addOption(new Option('--authentication <method>', 'only users logging on this way').choices(['directory', 'local']))
+    .action(async (options: ListOptions, command: Command) => {
+      await withStore(command, async (store) => {
+        const users = streamUsers(store, { q: options.search, source: options.source, authentication: options.authentication });
+        if (options.json) await writeJsonArray(users, process.stdout, { pretty: process.stdout.isTTY === true });
+        else await writeUserLines(users);
+      });
     });
 
   users
@@ -52,7 +68,7 @@ export function registerUserCommands(program: Command): void {
       const user = await withStore(command, (store) => findUser(store.db, name));
       if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
       if (options.json) await printJson(publicUser(user));
-      else process.stdout.write(formatUsers([publicUser(user)]));
+      else process.stdout.write(formatUser(publicUser(user)));
     });
 
   users
@@ -79,15 +95,35 @@ export function registerUserCommands(program: Command): void {
         ...(options.authentication === 'local' ? { password: await readStdin() } : {}),
       };
       // An administrator added here (the way back in, README) is the one: no generated `admin` besides it.
-      const user = await withStore(command, (store) => createManualUser(store, input), { ensureAdministrator: !options.privilege?.includes('admin') });
+      const user = await withStore(command, (store) => createManualUser(store, input, 'cli'), { ensureAdministrator: !options.privilege?.includes('admin') });
       process.stderr.write(`User '${user.userName}' created (${user.authentication} authentication).\n`);
+    });
+
+  users
+    .command('keep')
+    .description('keep a user pending deletion: it becomes a manual user, enabled, never changed by sync again')
+    .argument('<name>')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { keepPendingUser } = await import('../admin/pending.js');
+      const user = await withStore(command, (store) => keepPendingUser(store, name, 'cli'));
+      process.stderr.write(`User '${user.userName}' kept as a manual user.\n`);
+    });
+
+  users
+    .command('delete-now')
+    .description('delete a user pending deletion without waiting for the grace period')
+    .argument('<name>')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { deletePendingUserNow } = await import('../admin/pending.js');
+      await withStore(command, (store) => deletePendingUserNow(store, name, 'cli'));
+      process.stderr.write(`User '${name.trim()}' deleted.\n`);
     });
 
   users
     .command('remove')
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
-      await withStore(command, (store) => removeUser(store, name));
+      await withStore(command, (store) => removeUser(store, name, 'cli'));
       process.stderr.write(`User '${name.trim()}' removed.\n`);
     });
 }

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { FilterSyntaxError, parseFilter } from '../rfc/filter.js';
 import { DnSyntaxError, parseDn } from '../rfc/dn.js';
 import { MEMBER_PLACEHOLDER, MemberTemplateError, analyzeMemberTemplate } from './member-template.js';
+import { DURATION_PATTERN } from './duration.js';
 
 export { MEMBER_PLACEHOLDER };
 export const PRIVILEGES = ['admin', 'login', 'changePassword', 'archive', 'modifyArchiveProfiles', 'export', 'modifyExportProfiles', 'delete'] as const;
@@ -154,6 +155,14 @@ export const groupsSchema = z
 
 export const optionsSchema = z.object({
   deleteUsers: z.boolean().default(false).describe('Delete Roster users whose entry was deleted, left the selected groups or no longer matches the filter.'),
+  deleteAfter: z
+    .string()
+    .trim()
+    .regex(DURATION_PATTERN, 'must be "0" or a whole number with a unit: "10s", "90m", "12h", "30d"')
+    .default('0')
+    .describe(
+      'Grace period before a user who left the scope is deleted (with deleteUsers on). Meanwhile the user is disabled and marked pending deletion; back in scope, the user is restored. "0": delete at once.',
+    ),
   maxDeletions: maxDeletions
     .optional()
     .describe('Refuse a run that would delete more users than this (a number or a percentage of the directory users). Default: more than 10% and more than 10 users.'),
@@ -208,7 +217,7 @@ export const directorySettingsSchema = z
     connection: connectionSchema,
     users: usersSchema,
     groups: groupsSchema.default({ name: 'cn', members: 'member', groups: [] }),
-    options: optionsSchema.default({ deleteUsers: false }),
+    options: optionsSchema.default({ deleteUsers: false, deleteAfter: '0' }),
     defaultPrivileges: defaultPrivilegesSchema.default({ privileges: ['login'], archiveAccess: ['read'] }),
     login: loginSchema.default(DEFAULT_LOGIN_SETTINGS).describe('Login throttling (applies to every user).'),
     schedule: z

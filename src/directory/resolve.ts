@@ -56,7 +56,7 @@ export interface MembershipInput {
 
 export interface Membership {
   users: DirectoryUser[];
-  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string }>;
+  outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: readonly string[] }>;
   groups: DirectoryGroup[];
   ambiguousUserNames: string[];
 }
@@ -207,8 +207,11 @@ function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {
     directUsers: resolved[index]!.users.length,
     directGroups: resolved[index]!.groups.length,
     ...(usersInScopeOf.has(index) ? { usersInScope: usersInScopeOf.get(index) } : {}),
+    ...(resolved[index]!.groups.length ? { memberGroupKeys: resolved[index]!.groups.map((nested) => input.groups[nested]!.dnKey) } : {}),
   }));
-  const outsideSelection = input.users.filter((_, index) => inScopeMark[index] === 0).map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName }));
+  const outsideSelection = input.users
+    .filter((_, index) => inScopeMark[index] === 0)
+    .map((user) => ({ dnKey: user.dnKey, stableId: user.stableId, userName: user.userName, groupKeys: user.groupKeys }));
   for (let u = 0; u < input.users.length; u++) input.users[u]!.memberProfile = undefined;
   return { users, outsideSelection, groups, ambiguousUserNames };
 }

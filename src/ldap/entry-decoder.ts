@@ -62,31 +62,31 @@ export class SearchEntryDecoder {
     const attributesEnd = this.enter(buffer, end, TAG_SEQUENCE, 'attribute list');
     if (attributesEnd !== end) throw new LdapProtocolError('search entry with trailing bytes');
     const attributes: RawAttributes = {};
-    while (this.position < attributesEnd) this.readAttribute(buffer, attributesEnd, binary, attributes);
+    // The attribute loop stays inline: as a method of its own it cost ~7 % more CPU per entry (measured on 100,000
+    // entries, CPU time, alternating with the code before #11).
+    while (this.position < attributesEnd) {
+      const attributeEnd = this.enter(buffer, attributesEnd, TAG_SEQUENCE, 'attribute');
+      const typeEnd = this.enter(buffer, attributeEnd, TAG_OCTET_STRING, 'attribute type');
+      const known = this.attributeType(buffer, this.position, typeEnd);
+      const type = known >= 0 ? this.knownTypes[known]! : this.unknownType;
+      this.position = typeEnd;
+      const valuesEnd = this.enter(buffer, attributeEnd, TAG_SET, 'attribute value set');
+      if (valuesEnd !== attributeEnd) throw new LdapProtocolError(`attribute ${type} with trailing bytes`);
+      const asBuffer = binary.size > 0 && binary.has(known >= 0 ? this.knownLowerTypes[known]! : type.toLowerCase());
+      let first: string | Buffer | undefined;
+      let several: Array<string | Buffer> | undefined;
+      while (this.position < valuesEnd) {
+        const valueEnd = this.enter(buffer, valuesEnd, TAG_OCTET_STRING, 'attribute value');
+        const value = asBuffer ? Buffer.from(buffer.subarray(this.position, valueEnd)) : buffer.toString('utf8', this.position, valueEnd);
+        this.position = valueEnd;
+        if (first === undefined) first = value;
+        else if (several === undefined) several = [first, value];
+        else several.push(value);
+      }
+      attributes[type] = several ?? first ?? [];
+    }
     const controls = frame.contentEnd < frame.end ? readControls(new BerReader(buffer, frame.contentEnd, frame.end, 1)) : NO_CONTROLS;
     onEntry(dn, attributes, controls);
-  }
-
-  private readAttribute(buffer: Buffer, attributesEnd: number, binary: ReadonlySet<string>, attributes: RawAttributes): void {
-    const attributeEnd = this.enter(buffer, attributesEnd, TAG_SEQUENCE, 'attribute');
-    const typeEnd = this.enter(buffer, attributeEnd, TAG_OCTET_STRING, 'attribute type');
-    const known = this.attributeType(buffer, this.position, typeEnd);
-    const type = known >= 0 ? this.knownTypes[known]! : this.unknownType;
-    this.position = typeEnd;
-    const valuesEnd = this.enter(buffer, attributeEnd, TAG_SET, 'attribute value set');
-    if (valuesEnd !== attributeEnd) throw new LdapProtocolError(`attribute ${type} with trailing bytes`);
-    const asBuffer = binary.size > 0 && binary.has(known >= 0 ? this.knownLowerTypes[known]! : type.toLowerCase());
-    let first: string | Buffer | undefined;
-    let several: Array<string | Buffer> | undefined;
-    while (this.position < valuesEnd) {
-      const valueEnd = this.enter(buffer, valuesEnd, TAG_OCTET_STRING, 'attribute value');
-      const value = asBuffer ? Buffer.from(buffer.subarray(this.position, valueEnd)) : buffer.toString('utf8', this.position, valueEnd);
-      this.position = valueEnd;
-      if (first === undefined) first = value;
-      else if (several === undefined) several = [first, value];
-      else several.push(value);
-    }
-    attributes[type] = several ?? first ?? [];
   }
 
   /** The position of the attribute type in `buffer[start, end)` among the known types, learning it if new. */

@@ -157,7 +157,7 @@ function fromResult(error: LdapResultError, what: string, at: string): RosterErr
     case RESULT_CODE.adminLimitExceeded:
       return new RosterError(
         'LDAP_SIZE_LIMIT',
-        `The directory server${at} stopped the ${what} at its size limit, so the read is incomplete. Raise the limit for the administrative DN (OpenLDAP: limits ... size.prtotal=unlimited) or narrow the filter.`,
+        `The directory server${at} stopped the ${what} at its size limit, so the read is incomplete. Raise the limit for the administrative DN (OpenLDAP: limits ... size.prtotal=unlimited), set connection.pageSize below the server's per-page limit (389-DS: nsSizeLimit; AD: MaxPageSize), or narrow the filter.`,
         { cause: error },
       );
     case RESULT_CODE.busy:

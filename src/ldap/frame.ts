@@ -34,29 +34,13 @@ export interface Frame {
   contentEnd: number;
 }
 
-/** A definite length at `at`, or -1 when the bytes end first; `into[0]` receives where the content starts. */
-function readLength(buffer: Buffer, at: number, end: number, into: number[]): number {
-  if (at >= end) return -1;
-  const first = buffer[at]!;
-  if (first < 0x80) {
-    into[0] = at + 1;
-    return first;
-  }
-  const bytes = first & 0x7f;
-  if (bytes === 0 || bytes > 4) throw new LdapProtocolError(`unsupported BER length form 0x${first.toString(16)}`);
-  if (at + 1 + bytes > end) return -1;
-  let length = 0;
-  for (let i = 1; i <= bytes; i++) length = length * 256 + buffer[at + i]!;
-  into[0] = at + 1 + bytes;
-  return length;
-}
-
 export class FrameReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private needed = 0;
   private readonly frame: Frame = { buffer: Buffer.alloc(0), start: 0, end: 0, messageId: 0, operation: 0, contentStart: 0, contentEnd: 0 };
-  private readonly at = [0];
+  /** Where the content of the element whose length readLength() read starts: a field, not an object per call. */
+  private contentStart = 0;
 
   constructor(private readonly maxMessageBytes = MAX_MESSAGE_BYTES) {}
 
@@ -91,29 +75,46 @@ export class FrameReader {
     }
   }
 
+  /** A definite length at `at`, or -1 when the bytes end first; sets contentStart. */
+  private readLength(buffer: Buffer, at: number, end: number): number {
+    if (at >= end) return -1;
+    const first = buffer[at]!;
+    if (first < 0x80) {
+      this.contentStart = at + 1;
+      return first;
+    }
+    const bytes = first & 0x7f;
+    if (bytes === 0 || bytes > 4) throw new LdapProtocolError(`unsupported BER length form 0x${first.toString(16)}`);
+    if (at + 1 + bytes > end) return -1;
+    let length = 0;
+    for (let i = 1; i <= bytes; i++) length = length * 256 + buffer[at + i]!;
+    this.contentStart = at + 1 + bytes;
+    return length;
+  }
+
   /** Where the message starting at `at` ends, or -1 when its header is not complete yet. */
   private messageEnd(buffer: Buffer, at: number): number {
     if (buffer[at] !== TAG_SEQUENCE) throw new LdapProtocolError(`expected an LDAPMessage, got tag 0x${buffer[at]!.toString(16)}`);
-    const length = readLength(buffer, at + 1, buffer.length, this.at);
+    const length = this.readLength(buffer, at + 1, buffer.length);
     if (length < 0) return -1;
     if (length > this.maxMessageBytes) throw new LdapProtocolError(`message of ${length} bytes is larger than the accepted maximum of ${this.maxMessageBytes}`);
-    return this.at[0]! + length;
+    return this.contentStart + length;
   }
 
   private parseFrame(buffer: Buffer, start: number, end: number): void {
-    readLength(buffer, start + 1, end, this.at);
-    const idAt = this.at[0]!;
+    this.readLength(buffer, start + 1, end);
+    const idAt = this.contentStart;
     if (idAt >= end || buffer[idAt] !== TAG_INTEGER) throw new LdapProtocolError('message without a messageID');
-    const idLength = readLength(buffer, idAt + 1, end, this.at);
-    const idStart = this.at[0]!;
+    const idLength = this.readLength(buffer, idAt + 1, end);
+    const idStart = this.contentStart;
     // MessageID ::= INTEGER (0..maxInt): at most 4 bytes, never negative.
     if (idLength < 1 || idLength > 4 || idStart + idLength > end || buffer[idStart]! & 0x80) throw new LdapProtocolError('malformed messageID');
     let messageId = 0;
     for (let i = 0; i < idLength; i++) messageId = messageId * 256 + buffer[idStart + i]!;
     const operationAt = idStart + idLength;
     const operation = operationAt < end ? buffer[operationAt] : undefined;
-    const contentLength = operation === undefined ? -1 : readLength(buffer, operationAt + 1, end, this.at);
-    const contentStart = this.at[0]!;
+    const contentLength = operation === undefined ? -1 : this.readLength(buffer, operationAt + 1, end);
+    const contentStart = this.contentStart;
     if (operation === undefined || contentLength < 0 || contentStart + contentLength > end) throw new LdapProtocolError(`malformed protocolOp in message ${messageId}`);
     const frame = this.frame;
     frame.buffer = buffer;

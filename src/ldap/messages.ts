@@ -138,46 +138,45 @@ function optionalBytes(reader: BerReader, tag: number): Buffer | undefined {
   return reader.peekTag() === tag ? Buffer.from(reader.readOctetString(tag)) : undefined;
 }
 
+/** A response without its controls (distributed over the union, so each kind keeps its own fields). */
+type Decoded = LdapResponse extends infer R ? (R extends LdapResponse ? Omit<R, 'controls'> : never) : never;
+
+/** protocolOp decoders by tag: each reads the operation's content and leaves nothing unread. */
+const RESPONSE_DECODERS: Readonly<Record<number, (op: BerReader, what: string) => Decoded>> = {
+  [OPERATION.bindResponse]: (op) => {
+    const result = readResult(op);
+    const serverSaslCreds = optionalBytes(op, SERVER_SASL_CREDS_TAG);
+    return serverSaslCreds ? { kind: 'bind', result, serverSaslCreds } : { kind: 'bind', result };
+  },
+  [OPERATION.searchDone]: (op) => ({ kind: 'searchDone', result: readResult(op) }),
+  [OPERATION.extendedResponse]: (op) => {
+    const result = readResult(op);
+    const name = optionalString(op, EXTENDED_RESPONSE_TAG.name);
+    const value = optionalBytes(op, EXTENDED_RESPONSE_TAG.value);
+    return { kind: 'extended', result, ...(name !== undefined ? { name } : {}), ...(value ? { value } : {}) };
+  },
+  [OPERATION.intermediateResponse]: (op) => {
+    const name = optionalString(op, INTERMEDIATE_TAG.name);
+    const value = optionalBytes(op, INTERMEDIATE_TAG.value);
+    return { kind: 'intermediate', ...(name !== undefined ? { name } : {}), ...(value ? { value } : {}) };
+  },
+  // SearchResultReference ::= [APPLICATION 19] SEQUENCE SIZE (1..MAX) OF uri URI
+  [OPERATION.searchReference]: (op, what) => {
+    const uris: string[] = [];
+    while (!op.atEnd) uris.push(op.readString());
+    if (uris.length === 0) throw new LdapProtocolError(`${what}: a search reference without a URI`);
+    return { kind: 'searchReference', uris };
+  },
+};
+
 /** Decodes any response but a search entry; the frame is valid only during the call, so bytes kept are copied. */
 export function decodeResponse(frame: Frame): LdapResponse {
-  const op = new BerReader(frame.buffer, frame.contentStart, frame.contentEnd, 1);
-  const controls = readControls(new BerReader(frame.buffer, frame.contentEnd, frame.end, 1));
   const what = `response 0x${frame.operation.toString(16)} to message ${frame.messageId}`;
-  let response: LdapResponse;
-  switch (frame.operation) {
-    case OPERATION.bindResponse: {
-      const result = readResult(op);
-      const serverSaslCreds = optionalBytes(op, SERVER_SASL_CREDS_TAG);
-      response = serverSaslCreds ? { kind: 'bind', result, serverSaslCreds, controls } : { kind: 'bind', result, controls };
-      break;
-    }
-    case OPERATION.searchDone:
-      response = { kind: 'searchDone', result: readResult(op), controls };
-      break;
-    case OPERATION.extendedResponse: {
-      const result = readResult(op);
-      const name = optionalString(op, EXTENDED_RESPONSE_TAG.name);
-      const value = optionalBytes(op, EXTENDED_RESPONSE_TAG.value);
-      response = { kind: 'extended', result, ...(name !== undefined ? { name } : {}), ...(value ? { value } : {}), controls };
-      break;
-    }
-    case OPERATION.intermediateResponse: {
-      const name = optionalString(op, INTERMEDIATE_TAG.name);
-      const value = optionalBytes(op, INTERMEDIATE_TAG.value);
-      response = { kind: 'intermediate', ...(name !== undefined ? { name } : {}), ...(value ? { value } : {}), controls };
-      break;
-    }
-    case OPERATION.searchReference: {
-      // SearchResultReference ::= [APPLICATION 19] SEQUENCE SIZE (1..MAX) OF uri URI
-      const uris: string[] = [];
-      while (!op.atEnd) uris.push(op.readString());
-      if (uris.length === 0) throw new LdapProtocolError(`${what}: a search reference without a URI`);
-      response = { kind: 'searchReference', uris, controls };
-      break;
-    }
-    default:
-      throw new LdapProtocolError(`${what}: unexpected operation`);
-  }
+  const decoder = RESPONSE_DECODERS[frame.operation];
+  if (!decoder) throw new LdapProtocolError(`${what}: unexpected operation`);
+  const op = new BerReader(frame.buffer, frame.contentStart, frame.contentEnd, 1);
+  const decoded = decoder(op, what);
   op.expectEnd(what);
-  return response;
+  const controls = readControls(new BerReader(frame.buffer, frame.contentEnd, frame.end, 1));
+  return { ...decoded, controls } as LdapResponse;
 }

@@ -17,7 +17,10 @@ const MAX_ROWS = 500;
 const COPY_CHUNK_ROWS = 200;
 
 export interface InsertManyOptions {
-  /** SQLite: at most this many rows per statement, for large rows (the default suits rows of short values). */
+  /**
+   * At most this many rows per statement (SQLite) or per chunk of a COPY (PostgreSQL), for large rows; the defaults
+   * suit rows of short values.
+   */
   maxRows?: number;
   /** Called after each batch of rows (a statement, or a chunk of a COPY) with the rows sent so far. */
   afterBatch?: (done: number) => void;
@@ -68,6 +71,7 @@ async function copyMany(db: Executor, table: string, rows: Iterable<Row>, option
   const first = iterator.next();
   if (first.done) return;
   const columns = Object.keys(first.value);
+  const chunkRows = Math.min(COPY_CHUNK_ROWS, options.maxRows ?? COPY_CHUNK_ROWS);
   // A chunk's values are gathered in a list and joined once: appending them to a string one by one made a rope node
   // per value (1.5 million for 100,000 users) and a copy of the whole when it was flattened to be sent.
   function* chunks(): Generator<string> {
@@ -77,7 +81,7 @@ async function copyMany(db: Executor, table: string, rows: Iterable<Row>, option
     for (let next: IteratorResult<Row> = first; !next.done; next = iterator.next()) {
       const row = next.value;
       for (let index = 0; index < columns.length; index++) parts.push(copyValue(row[columns[index]!]), index === columns.length - 1 ? '\n' : '\t');
-      if (++inChunk === COPY_CHUNK_ROWS) {
+      if (++inChunk === chunkRows) {
         yield parts.join('');
         done += inChunk;
         options.afterBatch?.(done);

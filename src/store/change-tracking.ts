@@ -53,6 +53,12 @@ export async function localUsersMark(db: Executor): Promise<string> {
   return JSON.stringify([Number(row.count), row.maxId === null ? null : Number(row.maxId), row.lastUpdate ?? null]);
 }
 
+/** Whether some user waits for its deletion (options.deleteAfter): such a run must plan even when nothing changed. */
+export async function hasPendingDeletions(db: Executor): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('pending_deletion_since', 'is not', null).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function loadImage(db: Executor, kind: ImageKind): Promise<ImageRow[]> {
   return db.selectFrom('directory_image').select(['uuid', 'dn', 'attributes']).where('kind', '=', kind).execute();
 }

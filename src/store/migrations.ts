@@ -2,8 +2,10 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import { randomBytes } from 'node:crypto';
 import { digester, parseDigestSeed } from '../digest.js';
 import type { Dialect } from './db.js';
-import { CHANGES_PER_PAGE } from './runs.js';
+import { changeIndexOf } from './run-changes.js';
+import { CHANGES_PER_PAGE, type RunChange } from './runs.js';
 import type { Database } from './schema.js';
+import { refreshSearchText } from './user-search.js';
 import { DIGEST_SEED_KEY, writeSyncDigests } from './users.js';
 
 /** Migrations live in code, keyed by an ordered name; applied once each, in a transaction, at start-up. */
@@ -306,6 +308,91 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .alterTable('sync_runs')
           .addColumn('unread_subtrees', 'text', (column) => column.notNull().defaultTo('[]'))
           .execute();
+      },
+    },
+    // options.deleteAfter: a directory user who left the scope waits here, disabled, until the grace period passes.
+    // Such users carry no sync digest (the run that marks them clears it), so every re-sync loads and checks them.
+    '0019_pending_deletion': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('users').addColumn('pending_deletion_since', 'text').execute();
+      },
+    },
+    // Change events and the webhooks that deliver them. A first sync writes 100,000 events, so they are stored a page
+    // per row, like a run's changes (store/events.ts); deliverers read forward by page.
+    '0020_events_and_webhooks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('events')
+          .addColumn('seq', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('size', 'integer', (column) => column.notNull())
+          .addColumn('events', 'text', (column) => column.notNull())
+          .execute();
+        if (dialect === 'postgres') {
+          const { rows } = await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(db);
+          if (rows[0]?.lz4) await sql`alter table events alter column events set compression lz4`.execute(db);
+        }
+        await db.schema
+          .createTable('webhooks')
+          .addColumn('id', identity, (column) => (dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement()))
+          .addColumn('url', 'text', (column) => column.notNull())
+          .addColumn('secret', 'text', (column) => column.notNull())
+          .addColumn('events', 'text', (column) => column.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('cursor', 'bigint', (column) => column.notNull().defaultTo(0))
+          .addColumn('attempts', 'integer', (column) => column.notNull().defaultTo(0))
+          .addColumn('first_failure_at', 'bigint')
+          .addColumn('next_attempt_at', 'bigint', (column) => column.notNull().defaultTo(0))
+          .addColumn('last_error', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint', (column) => column.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('webhook_failures')
+          .addColumn('webhook_id', 'integer', (column) => column.notNull())
+          .addColumn('event_seq', 'bigint', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('last_error', 'text', (column) => column.notNull())
+          .addColumn('failed_at', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('webhook_failures_pk', ['webhook_id', 'event_seq'])
+          .execute();
+      },
+    },
+    // DESIGN §5: reports and run records carry their mode. Written identically on the incremental branch (which
+    // adds "incremental" and the reason), so the two merge to one migration.
+    // What user searches look in (store/user-search.ts), filled for the users already stored.
+    '0017_user_search_text': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('users')
+          .addColumn('search_text', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        const typed = db as unknown as Kysely<Database>;
+        const ids = (await typed.selectFrom('users').select('id').execute()).map((row) => row.id);
+        await refreshSearchText(typed, ids, 'id');
+      },
+    },
+    // The per-page index of a run's changes (run-changes.ts), built for the history already stored.
+    '0018_run_change_index': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .alterTable('sync_run_change_pages')
+          .addColumn('actions', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db.schema
+          .alterTable('sync_run_change_pages')
+          .addColumn('names', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        const typed = db as unknown as Kysely<Database>;
+        const keys = await typed.selectFrom('sync_run_change_pages').select(['run_id', 'page']).execute();
+        for (const key of keys) {
+          const row = await typed.selectFrom('sync_run_change_pages').select('changes').where('run_id', '=', key.run_id).where('page', '=', key.page).executeTakeFirstOrThrow();
+          await typed
+            .updateTable('sync_run_change_pages')
+            .set(changeIndexOf(JSON.parse(row.changes) as RunChange[]))
+            .where('run_id', '=', key.run_id)
+            .where('page', '=', key.page)
+            .execute();
+        }
       },
     },
   };

@@ -1,10 +1,10 @@
 import type { Selectable } from 'kysely';
 import type { SyncRunsTable } from './schema.js';
 import { insertMany } from './bulk.js';
+import { changeIndexOf } from './run-changes.js';
 import type { Executor } from './users.js';
 
 export type RunStatus = 'committed' | 'refused' | 'failed';
-
 /** How a run read the directory (DESIGN §5). "single" is a one-user run. */
 export type RunMode = 'full' | 'incremental' | 'single';
 
@@ -20,6 +20,11 @@ export interface RunCounts {
   /** Users not found but kept: they may live in a subtree the read did not see (absent in older callers' counts). */
   keptUnread?: number;
   unchanged: number;
+  /** Users disabled and marked pending deletion by the run (options.deleteAfter), and users it restored. */
+  deletionScheduled?: number;
+  /** Users still waiting for their grace period to pass. */
+  pendingDeletion?: number;
+  restored?: number;
 }
 
 /** A search continuation reference the run's read met (sync/unread.ts ReportedReference, kept here as plain data). */
@@ -40,18 +45,18 @@ export interface RunRecord {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
-  mode: RunMode;
-  /** Why a full run was full; null for other modes and for runs recorded before migration 0016. */
-  modeReason: FullRunReason | null;
   /** The instance that ran it (ROSTER_INSTANCE or host:pid); null for runs older than migration 0015. */
   instance: string | null;
   /** Subtrees the read did not see (migration 0027); empty for runs recorded before it. */
   references: RunReference[];
+  mode: RunMode;
+  /** Why the run had its mode: a FullRunReason for a full run, "user NAME" for a single-user run; else null. */
+  modeReason: string | null;
 }
 
 export interface RunChange {
   userName: string;
-  action: 'created' | 'updated' | 'deleted';
+  action: 'created' | 'updated' | 'deleted' | 'deletionScheduled' | 'restored';
   detail: unknown;
 }
 
@@ -64,14 +69,15 @@ export interface NewRun {
   durationMs: number;
   counts: RunCounts;
   warnings: string[];
-  /** Default "full" (runs recorded by code that predates the modes). */
-  mode?: RunMode;
-  modeReason?: FullRunReason;
   instance?: string;
   references?: readonly RunReference[];
+  /** Absent: "full" (the column's default). */
+  mode?: RunMode;
+  /** A FullRunReason for a full run, "user NAME" for a single-user run. */
+  modeReason?: string;
 }
 
-const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0 };
+const EMPTY_COUNTS: RunCounts = { created: 0, updated: 0, deleted: 0, outOfScope: 0, keptUnread: 0, unchanged: 0, deletionScheduled: 0, pendingDeletion: 0, restored: 0 };
 
 /**
  * Changes are stored a page per row: a first sync records 100,000 of them, and one row each made recording the
@@ -87,11 +93,11 @@ function* changePages(runId: number, changes: Iterable<RunChange>) {
   for (const change of changes) {
     page.push(change);
     if (page.length === CHANGES_PER_PAGE) {
-      yield { run_id: runId, page: number++, changes: JSON.stringify(page) };
+      yield { run_id: runId, page: number++, changes: JSON.stringify(page), ...changeIndexOf(page) };
       page = [];
     }
   }
-  if (page.length > 0) yield { run_id: runId, page: number, changes: JSON.stringify(page) };
+  if (page.length > 0) yield { run_id: runId, page: number, changes: JSON.stringify(page), ...changeIndexOf(page) };
 }
 
 export async function recordRun(db: Executor, run: NewRun, changes: Iterable<RunChange> = []): Promise<number> {
@@ -134,16 +140,22 @@ function toRun(row: RunRow): RunRecord {
     durationMs: Number(row.duration_ms),
     counts: { ...EMPTY_COUNTS, ...(JSON.parse(row.counts) as Partial<RunCounts>) },
     warnings: JSON.parse(row.warnings) as string[],
-    mode: row.mode as RunMode,
-    modeReason: (row.mode_reason as FullRunReason | null) ?? null,
     instance: row.instance,
     references: JSON.parse(row.unread_subtrees) as RunReference[],
+    mode: row.mode as RunMode,
+    modeReason: row.mode_reason,
   };
 }
 
 export async function listRuns(db: Executor, limit = 50): Promise<RunRecord[]> {
   const rows = await db.selectFrom('sync_runs').selectAll().orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toRun);
+}
+
+/** One run without its changes (run-changes.ts pages them). */
+export async function findRunRecord(db: Executor, id: number): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('sync_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRun(row) : undefined;
 }
 
 export async function findRun(db: Executor, id: number): Promise<(RunRecord & { changes: RunChange[] }) | undefined> {

@@ -21,8 +21,12 @@ export interface UsersTable {
   /** Directory users: syncDigest() of the user (src/digest.ts); null when unknown (compared field by field). */
   sync_digest: number | null;
   password_hash: string | null;
+  /** What a user search looks in: searchTextOf() (store/user-search.ts). */
+  search_text: Generated<string>;
   created_at: string;
   updated_at: string;
+  /** Directory users waiting for options.deleteAfter: when they left the scope (ISO-8601); null otherwise. */
+  pending_deletion_since: Generated<string | null>;
 }
 
 export interface GroupsTable {
@@ -57,7 +61,7 @@ export interface SyncRunsTable {
   warnings: string;
   /** "full", "incremental" or "single" (migration 0016). */
   mode: Generated<string>;
-  /** Why a full run was full (RunModeReason); null for the other modes. */
+  /** Why a full run was full (FullRunReason), "user NAME" for a single-user run; null otherwise. */
   mode_reason: string | null;
   /** The instance that ran it; null for runs recorded before migration 0015. */
   instance: Generated<string | null>;
@@ -95,6 +99,10 @@ export interface SyncRunChangePagesTable {
   run_id: number;
   page: number;
   changes: string;
+  /** One letter per change (c, u, d); '' when stored without the index (run-changes.ts, migration 0018). */
+  actions: Generated<string>;
+  /** The changes' user names, lower-cased, one per line. */
+  names: Generated<string>;
 }
 
 export interface LocksTable {
@@ -135,7 +143,48 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** Change events, a page of them per row, in commit order (store/events.ts). */
+export interface EventsTable {
+  seq: Generated<number>;
+  /** How many events the page holds. */
+  size: number;
+  /** JSON array of the events (RosterEvent without its position). */
+  events: string;
+}
+
+/** A webhook (store/webhooks.ts); `cursor` is the position of the last event it was sent or skipped. */
+export interface WebhooksTable {
+  id: Generated<number>;
+  url: string;
+  /** The signing secret, sealed by the secret box (store/secrets.ts). */
+  secret: string;
+  /** JSON list of event type patterns ("user.*", "sync.refused"); empty = every event. */
+  events: string;
+  created_at: string;
+  cursor: number;
+  /** The delivery under way: the event being retried, its attempts and when the next one is due. */
+  attempts: number;
+  first_failure_at: number | null;
+  next_attempt_at: number;
+  last_error: string | null;
+  /** Which server instance delivers for this webhook, until when (ms since the epoch). */
+  lease_owner: string | null;
+  lease_until: number;
+}
+
+/** Events a webhook gave up on after retrying for the whole retry period, kept for the administrator to retry. */
+export interface WebhookFailuresTable {
+  webhook_id: number;
+  event_seq: number;
+  attempts: number;
+  last_error: string;
+  failed_at: string;
+}
+
 export interface Database {
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_failures: WebhookFailuresTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   users: UsersTable;

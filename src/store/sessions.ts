@@ -39,3 +39,13 @@ export async function deleteSessionsOf(db: Executor, userNameKey: string): Promi
 export async function deleteExpiredSessions(db: Executor): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<', Date.now()).execute();
 }
+
+/** Ends the sessions of many users at once (a sync disabling or deleting them), in batches under SQLite's bound-value limit. */
+export async function deleteSessionsOfUsers(db: Executor, userNameKeys: readonly string[]): Promise<void> {
+  for (let start = 0; start < userNameKeys.length; start += 500) {
+    await db
+      .deleteFrom('sessions')
+      .where('user_name_key', 'in', userNameKeys.slice(start, start + 500))
+      .execute();
+  }
+}

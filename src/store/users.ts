@@ -4,6 +4,7 @@ import type { ArchiveAccess, Privilege } from '../config/schema.js';
 import { userNameKey, type AuthenticationMethod, type LocalUser, type User, type UserSource } from '../model.js';
 import { isPostgres } from './bulk.js';
 import { compiledOnce } from './compiled.js';
+import { refreshSearchText, searchTextOf } from './user-search.js';
 import type { Database, UsersTable } from './schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -12,7 +13,7 @@ export interface StoredUser extends User {
   id: number;
 }
 
-type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'sync_digest'>;
+type UserRow = Omit<Selectable<UsersTable>, 'password_hash' | 'created_at' | 'updated_at' | 'user_name_key' | 'sync_digest' | 'search_text'>;
 
 /** A stored user as callers see it: without the row id. */
 export function publicUser({ id: _id, ...user }: StoredUser): User {
@@ -23,7 +24,7 @@ export function publicUser({ id: _id, ...user }: StoredUser): User {
  * Privilege lists repeat across thousands of users: within one query's answer, each distinct one is parsed once and
  * shared by the users that have it (User's lists are readonly, so sharing is safe). Made per query, not per module.
  */
-class SharedLists {
+export class SharedLists {
   private readonly byJson = new Map<string, readonly string[]>();
 
   of<T extends string>(json: string): readonly T[] {
@@ -33,7 +34,7 @@ class SharedLists {
   }
 }
 
-function toUser(row: UserRow, lists: SharedLists = new SharedLists()): StoredUser {
+export function toUser(row: UserRow, lists: SharedLists = new SharedLists()): StoredUser {
   return {
     id: row.id,
     userName: row.user_name,
@@ -46,6 +47,8 @@ function toUser(row: UserRow, lists: SharedLists = new SharedLists()): StoredUse
     archiveAccess: lists.of<ArchiveAccess>(row.archive_access),
     dn: row.dn,
     stableId: row.stable_id,
+    // Present only while pending, so a user object is what it was for every other user (scripts, API, tests).
+    ...(row.pending_deletion_since ? { pendingDeletionSince: row.pending_deletion_since } : {}),
   };
 }
 
@@ -64,9 +67,10 @@ export class ListJson {
 }
 
 export function userRow(user: User, now: string, passwordHash: string | null = null, syncDigest: number | null = null, lists: ListJson = new ListJson()): Insertable<UsersTable> {
+  const key = userNameKey(user.userName);
   return {
     user_name: user.userName,
-    user_name_key: userNameKey(user.userName),
+    user_name_key: key,
     full_name: user.fullName,
     email_addresses: JSON.stringify(user.emailAddresses),
     source: user.source,
@@ -78,12 +82,26 @@ export function userRow(user: User, now: string, passwordHash: string | null = n
     stable_id: user.stableId,
     sync_digest: user.source === 'directory' ? syncDigest : null,
     password_hash: passwordHash,
+    search_text: searchTextOf(key, user.fullName, user.emailAddresses),
     created_at: now,
     updated_at: now,
   };
 }
 
-const USER_COLUMNS = ['id', 'user_name', 'full_name', 'email_addresses', 'source', 'authentication', 'disabled', 'privileges', 'archive_access', 'dn', 'stable_id'] as const;
+export const USER_COLUMNS = [
+  'id',
+  'user_name',
+  'full_name',
+  'email_addresses',
+  'source',
+  'authentication',
+  'disabled',
+  'privileges',
+  'archive_access',
+  'dn',
+  'stable_id',
+  'pending_deletion_since',
+] as const;
 
 export async function listUsers(db: Executor): Promise<StoredUser[]> {
   const rows = await db.selectFrom('users').select(USER_COLUMNS).orderBy('user_name_key').execute();
@@ -112,10 +130,16 @@ export async function usersForPlanning(db: Executor, unmatchedIds?: readonly num
 const ID_CHUNK = 500;
 
 function planningRows(db: Executor) {
-  return db.selectFrom('users').select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled', 'sync_digest']).orderBy('id');
+  return db
+    .selectFrom('users')
+    .select(['user_name', 'source', 'stable_id', 'full_name', 'email_addresses', 'dn', 'disabled', 'sync_digest', 'pending_deletion_since'])
+    .orderBy('id');
 }
 
-type PlanningRow = Pick<Selectable<UsersTable>, 'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled' | 'sync_digest'>;
+type PlanningRow = Pick<
+  Selectable<UsersTable>,
+  'user_name' | 'source' | 'stable_id' | 'full_name' | 'email_addresses' | 'dn' | 'disabled' | 'sync_digest' | 'pending_deletion_since'
+>;
 
 function localUser(row: PlanningRow): LocalUser {
   return {
@@ -127,6 +151,7 @@ function localUser(row: PlanningRow): LocalUser {
     dn: row.dn,
     disabled: row.disabled === 1,
     syncDigest: row.sync_digest,
+    ...(row.pending_deletion_since ? { pendingDeletionSince: row.pending_deletion_since } : {}),
   };
 }
 
@@ -314,6 +339,7 @@ export async function updateUser(db: Executor, userName: string, patch: UserPatc
     })
     .where('user_name_key', '=', userNameKey(userName))
     .execute();
+  if (patch.fullName !== undefined || patch.emailAddresses !== undefined) await refreshSearchText(db, [userNameKey(userName)]);
 }
 
 export async function countUsersBySource(db: Executor): Promise<Record<string, number>> {
@@ -323,4 +349,16 @@ export async function countUsersBySource(db: Executor): Promise<Record<string, n
     .groupBy('source')
     .execute();
   return Object.fromEntries(rows.map((row) => [row.source, Number(row.count)]));
+}
+
+/**
+ * "Keep" for a user pending deletion: it becomes a manual user (never touched by sync again), enabled and unmarked.
+ * It keeps its authentication, so a directory user still logs on with the directory password.
+ */
+export async function convertToManualUser(db: Executor, userName: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ source: 'manual', disabled: 0, pending_deletion_since: null, sync_digest: null, updated_at: new Date().toISOString() })
+    .where('user_name_key', '=', userNameKey(userName))
+    .execute();
 }

@@ -10,7 +10,9 @@ import { userNameKey } from '../model.js';
 import { insertMany } from '../store/bulk.js';
 import { replaceGroups } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
+import { deleteSessionsOfUsers } from '../store/sessions.js';
 import type { Database } from '../store/schema.js';
+import { refreshSearchText } from '../store/user-search.js';
 import { ListJson, userRow, writeSyncDigests } from '../store/users.js';
 import type { SyncPlan, UserChanges } from './plan.js';
 import { trace } from '../trace.js';
@@ -36,12 +38,38 @@ function changeColumns(changes: UserChanges) {
 /** The per-user changes of the run record, produced as they are stored (100,000 of them on a first sync). */
 function* runChanges(plan: SyncPlan): Generator<RunChange> {
   for (const removal of plan.deleted) yield { userName: removal.userName, action: 'deleted', detail: { reason: removal.reason } };
-  for (const update of plan.updated) yield { userName: update.changes.userName?.to ?? update.userName, action: 'updated', detail: update.changes };
+  for (const pending of plan.scheduled) yield { userName: pending.userName, action: 'deletionScheduled', detail: { reason: pending.reason, deleteAt: pending.deleteAt } };
+  for (const update of plan.updated) {
+    yield { userName: update.changes.userName?.to ?? update.userName, action: update.restored ? 'restored' : 'updated', detail: update.changes };
+  }
   for (const user of plan.created) yield { userName: user.userName, action: 'created', detail: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn } };
 }
 
 function* rowsOf<T, R>(items: T[], row: (item: T, position: number) => R): Generator<R> {
   for (let position = 0; position < items.length; position++) yield row(items[position]!, position);
+}
+
+/**
+ * Users who left the scope under options.deleteAfter: disabled at once and marked. Their digest is cleared so every
+ * run loads them, finds them back (restore) or sees the grace period pass (delete).
+ */
+async function markPending(trx: Transaction<Database>, plan: SyncPlan, now: string): Promise<void> {
+  const keys = plan.scheduled.map((pending) => userNameKey(pending.userName));
+  for (let start = 0; start < keys.length; start += BATCH) {
+    await trx
+      .updateTable('users')
+      .set({ disabled: 1, pending_deletion_since: now, sync_digest: null, updated_at: now })
+      .where('user_name_key', 'in', keys.slice(start, start + BATCH))
+      .where('source', '=', 'directory')
+      .execute();
+  }
+}
+
+/** Users who can no longer log on after the run: their sessions end with it (in the same transaction). */
+function usersLockedOut(plan: SyncPlan): string[] {
+  const keys = [...plan.deleted, ...plan.scheduled].map((removal) => userNameKey(removal.userName));
+  for (const update of plan.updated) if (update.changes.disabled?.to) keys.push(userNameKey(update.changes.userName?.to ?? update.userName));
+  return keys;
 }
 
 export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<Iterable<RunChange>> {
@@ -53,6 +81,8 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     const batch = deletedKeys.slice(start, start + BATCH);
     await trx.deleteFrom('users').where('user_name_key', 'in', batch).where('source', '=', 'directory').execute();
   }
+
+  await markPending(trx, plan, now);
 
   const renames = plan.updated.filter((update) => update.changes.userName);
   for (const update of renames) {
@@ -66,11 +96,16 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     const currentKey = update.changes.userName ? `\u0001renaming:${userNameKey(update.userName)}` : userNameKey(update.userName);
     await trx
       .updateTable('users')
-      .set({ ...changeColumns(update.changes), sync_digest: update.syncDigest, updated_at: now })
+      .set({ ...changeColumns(update.changes), ...(update.restored ? { pending_deletion_since: null } : {}), sync_digest: update.syncDigest, updated_at: now })
       .where('user_name_key', '=', currentKey)
       .where('source', '=', 'directory')
       .execute();
   }
+  const searchedFieldsChanged = plan.updated.filter(({ changes }) => changes.userName || changes.fullName || changes.emailAddresses);
+  await refreshSearchText(
+    trx,
+    searchedFieldsChanged.map((update) => userNameKey(update.changes.userName?.to ?? update.userName)),
+  );
 
   const lists = new ListJson();
   await insertMany(
@@ -85,6 +120,7 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
     'user_name_key',
   );
   trace('users inserted');
+  await deleteSessionsOfUsers(trx, usersLockedOut(plan));
   await replaceGroups(trx, snapshot.groups, snapshot.users);
   trace('groups replaced');
   return { [Symbol.iterator]: () => runChanges(plan) };

@@ -29,6 +29,16 @@ export interface GuardOptions {
   allowMassDelete?: boolean;
 }
 
+/**
+ * Users this run deletes or marks pending deletion: marking is where a broken read would do its harm (every user
+ * disabled at once), so it counts as a deletion. Users marked by an earlier run were counted by that run's guard.
+ */
+export function countedDeletions(plan: SyncPlan): number {
+  let count = plan.scheduled.length;
+  for (const removal of plan.deleted) if (!removal.wasPending) count++;
+  return count;
+}
+
 export function checkPlan(plan: SyncPlan, usersInScope: number, settings: DirectorySettings, options: GuardOptions = {}): void {
   if (usersInScope === 0 && plan.directoryUsersBefore > 0) {
     throw new RosterError(
@@ -37,11 +47,12 @@ export function checkPlan(plan: SyncPlan, usersInScope: number, settings: Direct
     );
   }
   const { limit, rule } = deletionLimit(settings, plan.directoryUsersBefore);
-  if (plan.deleted.length > limit && !options.allowMassDelete) {
+  const deletions = countedDeletions(plan);
+  if (deletions > limit && !options.allowMassDelete) {
     throw new RosterError(
       'SYNC_DELETE_GUARD',
-      `The run would delete ${plan.deleted.length} users, more than allowed (${rule}); nothing was changed. Check the preview with "Test settings", then raise options.maxDeletions or run once with --allow-mass-delete.`,
-      { details: { deletions: plan.deleted.length, limit } },
+      `The run would delete ${deletions} users (or disable them pending deletion), more than allowed (${rule}); nothing was changed. Check the preview with "Test settings", then raise options.maxDeletions or run once with --allow-mass-delete.`,
+      { details: { deletions, limit } },
     );
   }
 }

@@ -10,6 +10,8 @@ import type { DirectorySnapshot, DirectoryUser } from '../snapshot.js';
 import { userNameKey, type LocalUser, type User } from '../model.js';
 import { LocalIndex, localDnKey } from './local-index.js';
 import { UnreadSubtrees, type ReportedReference } from './unread.js';
+import { durationMs } from '../config/duration.js';
+import { placeRemoval } from './plan-pending.js';
 
 export interface FieldChange<T> {
   from: T;
@@ -28,7 +30,11 @@ export interface UserChanges {
 export interface PlannedUpdate {
   /** The user's name before the update (the key to find it). */
   userName: string;
+  /** The user's stable id after the update (the key of its change events). */
+  stableId: string | null;
   changes: UserChanges;
+  /** The user was pending deletion and is back in scope: unmarked (and enabled unless the directory disables it). */
+  restored?: boolean;
   /** The user's sync digest after the update (src/digest.ts); null when the run computes none. */
   syncDigest: number | null;
 }
@@ -36,6 +42,16 @@ export interface PlannedUpdate {
 export interface PlannedRemoval {
   userName: string;
   reason: string;
+  stableId?: string | null;
+  /** Marked pending by an earlier run, whose guard counted it then: not counted again. */
+  wasPending?: boolean;
+}
+
+/** A user whose deletion options.deleteAfter holds back: disabled and marked from `since`, deleted at `deleteAt`. */
+export interface PendingDeletion extends PlannedRemoval {
+  /** When the user left the scope; null for a user this run marks when the plan was made without a clock. */
+  since: string | null;
+  deleteAt: string | null;
 }
 
 export interface SyncPlan {
@@ -49,8 +65,12 @@ export interface SyncPlan {
    * entry's new DN): it is written again, so the next run recognizes them without loading them.
    */
   digestRefreshes: Array<{ userName: string; syncDigest: number }>;
-  /** Users that left the scope and are deleted (options.deleteUsers on). */
+  /** Users that left the scope and are deleted (options.deleteUsers on; after options.deleteAfter when set). */
   deleted: PlannedRemoval[];
+  /** Users that left the scope in this run and wait for options.deleteAfter: disabled and marked now. */
+  scheduled: PendingDeletion[];
+  /** Users marked in an earlier run whose grace period has not passed yet (left as they are). */
+  pending: PendingDeletion[];
   /** Users that left the scope and are kept (options.deleteUsers off). */
   outOfScope: PlannedRemoval[];
   /** Users not found whose entries may be in a subtree the read did not see: kept unchanged (sync/unread.ts). */
@@ -124,7 +144,11 @@ function removalReason(snapshot: DirectorySnapshot, outsideSelection: boolean, s
   return settings.users.filter ? `no longer in the directory under ${snapshot.baseDn} matching ${settings.users.filter}` : `no longer in the directory under ${snapshot.baseDn}`;
 }
 
-export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests): SyncPlan {
+/**
+ * `now` is the run's time, given so the planner stays pure: it decides whose grace period has passed. Without it
+ * (a plan made for display only) no grace period passes.
+ */
+export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests, now?: Date): SyncPlan {
   const unchanged = digests?.unchanged;
   const index = new LocalIndex(localUsers, () => heldNames(snapshot.users, unchanged));
   const plan: SyncPlan = {
@@ -133,6 +157,8 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     digestRefreshes: [],
     updated: [],
     deleted: [],
+    scheduled: [],
+    pending: [],
     outOfScope: [],
     keptUnread: [],
     references: [],
@@ -155,6 +181,11 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
       index.matched[match] = 1;
       const local = index.users[match]!;
       const changes = diff(local, entry);
+      if (local.pendingDeletionSince) {
+        // Back in scope before the grace period passed: the update unmarks it, even with nothing else to change.
+        pendingUpdates.push({ local, changes: changes ?? {}, syncDigest: digest, restored: true });
+        continue;
+      }
       if (changes === undefined) {
         plan.unchanged++;
         if (digest !== null && local.syncDigest !== digest) plan.digestRefreshes.push({ userName: local.userName, syncDigest: digest });
@@ -173,7 +204,7 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     plan.created.push(newUser(entry, defaults));
     plan.createdDigests.push(digest);
   }
-  planRemovals(plan, index, snapshot, settings);
+  planRemovals(plan, index, snapshot, settings, now);
   planUpdates(plan, pendingUpdates, index);
   return plan;
 }
@@ -184,9 +215,9 @@ function heldNames(users: readonly DirectoryUser[], unchanged: Uint8Array | unde
   return names;
 }
 
-type PendingUpdate = { local: LocalUser; changes: UserChanges; syncDigest: number | null };
+type PendingUpdate = { local: LocalUser; changes: UserChanges; syncDigest: number | null; restored?: boolean };
 
-function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnapshot, settings: DirectorySettings): void {
+function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnapshot, settings: DirectorySettings, now: Date | undefined): void {
   const ambiguous = new Set(snapshot.ambiguousUserNames);
   const outside = new Map<string, string>();
   for (const user of snapshot.outsideSelection) {
@@ -207,8 +238,9 @@ function planRemovals(plan: SyncPlan, index: LocalIndex, snapshot: DirectorySnap
       plan.keptUnread.push({ userName: user.userName, reason: kept });
       return;
     }
-    const removal = { userName: user.userName, reason: removalReason(snapshot, outsideSelection, settings) };
-    (settings.options.deleteUsers ? plan.deleted : plan.outOfScope).push(removal);
+    const removal = { userName: user.userName, reason: removalReason(snapshot, outsideSelection, settings), stableId: user.stableId };
+    if (!settings.options.deleteUsers) plan.outOfScope.push(removal);
+    else placeRemoval(plan, removal, user.pendingDeletionSince ?? null, durationMs(settings.options.deleteAfter), now);
   });
   const { references, warnings } = unread.report();
   plan.references = references;
@@ -236,7 +268,7 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
         delete changes.userName;
         // The entry's digest has the new name, which the user will not have: stored, it would describe neither.
         syncDigest = null;
-        if (Object.keys(changes).length === 0) {
+        if (Object.keys(changes).length === 0 && !pendingUpdate.restored) {
           plan.unchanged++;
           continue;
         }
@@ -244,6 +276,12 @@ function planUpdates(plan: SyncPlan, pending: PendingUpdate[], index: LocalIndex
         claimed.add(target);
       }
     }
-    plan.updated.push({ userName: local.userName, changes, syncDigest });
+    plan.updated.push({
+      userName: local.userName,
+      stableId: changes.stableId?.to ?? local.stableId,
+      changes,
+      syncDigest,
+      ...(pendingUpdate.restored ? { restored: true } : {}),
+    });
   }
 }

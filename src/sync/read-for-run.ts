@@ -11,7 +11,7 @@ import { readDirectory } from '../directory/read.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
 import { readDirectoryTracked, type TrackedRead } from '../directory/tracked-read.js';
 import { isRosterError } from '../errors.js';
-import { loadImage, localUsersMark, type StoredTracking } from '../store/change-tracking.js';
+import { hasPendingDeletions, loadImage, localUsersMark, type StoredTracking } from '../store/change-tracking.js';
 import type { Store } from '../store/store.js';
 import { correctionsOf, correctionsWarning, type Corrections } from './corrections.js';
 import type { RunModeDecision } from './mode.js';
@@ -112,7 +112,8 @@ export async function readForRun(input: ReadForRunInput): Promise<RunRead> {
     if (decision.mode === 'full') return await (decision.reason === 'periodic' && input.stored ? periodic(input, decision) : fullTracked(input, decision));
     try {
       const stored = input.stored!;
-      const skipIfUnchanged = (await localUsersMark(input.store.db)) === stored.localMark;
+      // A grace period can fall due while nothing changes in the directory: with a user pending deletion, plan.
+      const skipIfUnchanged = (await localUsersMark(input.store.db)) === stored.localMark && !(await hasPendingDeletions(input.store.db));
       const read = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input), skipIfUnchanged, onProgress: input.onProgress });
       if (!read.supported) return untracked(input, { mode: 'full', reason: 'server-cannot' });
       if (read.unchanged) {

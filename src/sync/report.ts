@@ -9,7 +9,7 @@ import type { ReportedReference } from './unread.js';
 export interface SyncReport {
   committed: boolean;
   runId?: number;
-  /** "incremental": only the changes were read; "full": the whole directory, for `modeReason`. */
+  /** "incremental": only the changes were read; "full": the whole directory, for `modeReason`; "single": one user. */
   mode: RunMode;
   modeReason?: FullRunReason;
   /** Incremental runs: the entries the change tracking reported changed (added, modified, moved) and deleted. */
@@ -25,6 +25,10 @@ export interface SyncReport {
     /** Users not found, kept because their entries may be in a subtree the read did not see. */
     keptUnread: Array<{ userName: string; reason: string }>;
     unchanged: number;
+    /** options.deleteAfter: users this run disables and marks (`new`), and users marked earlier, still waiting. */
+    pendingDeletion: Array<{ userName: string; reason: string; since: string | null; deleteAt: string | null; new: boolean }>;
+    /** Users pending deletion who came back in scope: unmarked (their field changes are under `updated`). */
+    restored: string[];
   };
   /** Search continuation references met by the read: subtrees not read. Quiet ones (AD's partitions) warn nobody. */
   references: ReportedReference[];
@@ -33,7 +37,7 @@ export interface SyncReport {
   directory: { server: string; baseDn: string; userEntries: number; groupEntries: number; pages: number; readMs: number };
 }
 
-export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committed: boolean, mode: RunModeDecision, runId?: number): SyncReport {
+export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committed: boolean, mode: RunModeDecision | { readonly mode: 'single' }, runId?: number): SyncReport {
   return {
     committed,
     ...(runId !== undefined ? { runId } : {}),
@@ -41,11 +45,16 @@ export function buildReport(snapshot: DirectorySnapshot, plan: SyncPlan, committ
     ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
     users: {
       created: plan.created,
-      updated: plan.updated.map(({ userName, changes }) => ({ userName, changes })),
-      deleted: plan.deleted,
-      outOfScope: plan.outOfScope,
+      updated: plan.updated.filter((update) => Object.keys(update.changes).length > 0).map(({ userName, changes }) => ({ userName, changes })),
+      deleted: plan.deleted.map(({ userName, reason }) => ({ userName, reason })),
+      outOfScope: plan.outOfScope.map(({ userName, reason }) => ({ userName, reason })),
       keptUnread: plan.keptUnread,
       unchanged: plan.unchanged,
+      pendingDeletion: [
+        ...plan.scheduled.map(({ userName, reason, since, deleteAt }) => ({ userName, reason, since, deleteAt, new: true })),
+        ...plan.pending.map(({ userName, reason, since, deleteAt }) => ({ userName, reason, since, deleteAt, new: false })),
+      ],
+      restored: plan.updated.filter((update) => update.restored).map((update) => update.changes.userName?.to ?? update.userName),
     },
     references: plan.references,
     groups: snapshot.groups.map((group) => ({
@@ -93,9 +102,16 @@ export function formatReport(report: SyncReport, limit = 200): string {
     `${report.committed ? 'Synchronized (committed)' : 'Test settings (nothing committed)'}: ${report.directory.server}, base ${report.directory.baseDn}`,
     report.mode === 'full' && report.modeReason
       ? `Full run: ${FULL_RUN_REASON_TEXT[report.modeReason]}.`
-      : `Incremental run: only the changes were read${report.entryChanges ? ` (${report.entryChanges.changed} entries changed, ${report.entryChanges.deleted} gone)` : ''}.`,
+      : report.mode === 'single'
+        ? 'Single-user run: only this user was applied.'
+        : `Incremental run: only the changes were read${report.entryChanges ? ` (${report.entryChanges.changed} entries changed, ${report.entryChanges.deleted} gone)` : ''}.`,
     `Read ${report.directory.userEntries} user entries and ${report.directory.groupEntries} group entries in ${report.directory.pages} pages (${report.directory.readMs} ms).`,
     `Users: ${users.created.length} created, ${users.updated.length} updated, ${users.deleted.length} deleted, ${users.outOfScope.length} out of scope (kept), ${users.unchanged} unchanged.`,
+    ...(users.pendingDeletion.length + users.restored.length > 0
+      ? [
+          `Pending deletion: ${users.pendingDeletion.filter((user) => user.new).length} new (disabled now), ${users.pendingDeletion.filter((user) => !user.new).length} waiting; ${users.restored.length} restored.`,
+        ]
+      : []),
   ];
   if (users.keptUnread.length > 0) lines.push(`${users.keptUnread.length} users not found were kept unchanged: they may live in a subtree that was not read.`);
   const section = (title: string, rows: string[][]) => {
@@ -114,6 +130,19 @@ export function formatReport(report: SyncReport, limit = 200): string {
   section(
     'Deleted',
     users.deleted.map((user) => [user.userName, user.reason]),
+  );
+  section(
+    'Pending deletion (disabled; options.deleteAfter)',
+    users.pendingDeletion.map((user) => [
+      user.userName,
+      user.new ? 'new' : `since ${user.since}`,
+      `deleted from ${user.deleteAt ?? 'the next run after the grace period'}`,
+      user.reason,
+    ]),
+  );
+  section(
+    'Restored (back in scope)',
+    users.restored.map((name) => [name]),
   );
   section(
     'Out of scope (kept; options.deleteUsers is off)',

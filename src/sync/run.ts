@@ -12,6 +12,7 @@ import { summaryOf, unchangedCounts, unchangedReport, type RunSummary } from './
 import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
+import { appendEvents } from '../store/events.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +21,7 @@ import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
 import { planSync, type SyncPlan } from './plan.js';
 import { decideRunMode, type RunModeDecision } from './mode.js';
+import { syncEvents } from './events.js';
 import { buildReport, type SyncReport } from './report.js';
 import { trace } from '../trace.js';
 
@@ -33,7 +35,7 @@ export interface SyncOptions extends GuardOptions, ApplyHooks {
 
 const PREVIEW: RunModeDecision = { mode: 'full', reason: 'preview' };
 
-function countsOf(plan: SyncPlan): RunCounts {
+export function countsOf(plan: SyncPlan): RunCounts {
   return {
     created: plan.created.length,
     updated: plan.updated.length,
@@ -41,11 +43,14 @@ function countsOf(plan: SyncPlan): RunCounts {
     outOfScope: plan.outOfScope.length,
     keptUnread: plan.keptUnread.length,
     unchanged: plan.unchanged,
+    deletionScheduled: plan.scheduled.length,
+    pendingDeletion: plan.pending.length,
+    restored: plan.updated.filter((update) => update.restored).length,
   };
 }
 
 /** Any failure of the read becomes SYNC_INCOMPLETE_READ: the run must not go on to delete anybody. */
-function incompleteRead(error: unknown): RosterError {
+export function incompleteRead(error: unknown): RosterError {
   const cause = isRosterError(error) ? `${error.code}: ${error.message}` : String((error as Error)?.message ?? error);
   return new RosterError('SYNC_INCOMPLETE_READ', `The directory read did not complete, so nothing was changed and nobody was deleted. ${cause}`, {
     cause: error,
@@ -55,17 +60,27 @@ function incompleteRead(error: unknown): RosterError {
 
 /** "Test settings" against the stored users (none when Roster has no database yet). */
 export async function previewSync(store: Store | undefined, settings: DirectorySettings, onProgress?: (progress: ReadProgress) => void): Promise<SyncReport> {
-  const snapshot = await readDirectory(settings, { onProgress });
-  collectGarbage();
-  const plan = store ? await planAgainstStoredUsers(store, snapshot, settings) : planSync(snapshot, [], settings);
+  const { snapshot, plan } = await readAndPlan(store, settings, onProgress);
   return buildReport(snapshot, plan, false, PREVIEW);
 }
 
+/** The read and the plan of "Test settings", for callers that look into them (explain). Commits nothing. */
+export async function readAndPlan(
+  store: Store | undefined,
+  settings: DirectorySettings,
+  onProgress?: (progress: ReadProgress) => void,
+): Promise<{ snapshot: DirectorySnapshot; plan: SyncPlan }> {
+  const snapshot = await readDirectory(settings, { onProgress });
+  collectGarbage();
+  const plan = store ? await planAgainstStoredUsers(store, snapshot, settings, new Date()) : planSync(snapshot, [], settings, undefined, new Date());
+  return { snapshot, plan };
+}
+
 /** The plan for a snapshot against the users stored: those the digests left unmatched are loaded (local-users.ts). */
-async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings): Promise<SyncPlan> {
+export async function planAgainstStoredUsers(store: Store, snapshot: DirectorySnapshot, settings: DirectorySettings, now: Date): Promise<SyncPlan> {
   const local = await localUsersForPlan(store.db, snapshot.users);
   trace('stored users loaded');
-  const plan = planSync(snapshot, local.localUsers, settings, local.digests);
+  const plan = planSync(snapshot, local.localUsers, settings, local.digests, now);
   trace('planned');
   return plan;
 }
@@ -88,15 +103,20 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     ...(mode.mode === 'full' ? { modeReason: mode.reason } : {}),
   });
   const elapsed = () => Date.now() - started.getTime();
-  const refuse = async (error: RosterError, status: NewRun['status'], plan?: SyncPlan) => {
-    await recordRun(store.db, {
-      ...base(),
-      status,
-      error: { code: error.code, message: error.message },
-      durationMs: elapsed(),
-      counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
-      warnings: plan?.warnings ?? [],
-      references: plan?.references ?? [],
+  const actor = `sync:${options.trigger}`;
+  // A refused or failed run is recorded with its event (sync.refused / sync.failed) in one transaction: the alert.
+  const refuse = async (error: RosterError, status: 'refused' | 'failed', plan?: SyncPlan) => {
+    await store.db.transaction().execute(async (trx) => {
+      const runId = await recordRun(trx, {
+        ...base(),
+        status,
+        error: { code: error.code, message: error.message },
+        durationMs: elapsed(),
+        counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
+        warnings: plan?.warnings ?? [],
+        references: plan?.references ?? [],
+      });
+      await appendEvents(trx, [{ type: status === 'refused' ? 'sync.refused' : 'sync.failed', runId, data: { code: error.code, message: error.message } }], actor);
     });
     return error;
   };
@@ -108,10 +128,10 @@ export async function runSync(store: Store, settings: DirectorySettings, options
       throw await refuse(incompleteRead(error), 'refused');
     }
     mode = read.mode;
-    if (read.unchanged) return await commitUnchanged(store, lock, read, { ...base(), durationMs: elapsed() });
+    if (read.unchanged) return await commitUnchanged(store, lock, read, { ...base(), durationMs: elapsed() }, actor);
     const { snapshot } = read;
     collectGarbage();
-    const plan = await planAgainstStoredUsers(store, snapshot, settings);
+    const plan = await planAgainstStoredUsers(store, snapshot, settings, started);
     try {
       checkPlan(plan, snapshot.users.length, settings, options);
     } catch (error) {
@@ -121,18 +141,17 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     try {
       report = await store.db.transaction().execute(async (trx) => {
         const changes = await applyPlan(trx, plan, snapshot, options);
-        const id = await recordRun(
-          trx,
-          { ...base(), status: 'committed', durationMs: elapsed(), counts: countsOf(plan), warnings: plan.warnings, references: plan.references },
-          changes,
-        );
+        const counts = countsOf(plan);
+        const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts, warnings: plan.warnings, references: plan.references }, changes);
+        trace('run recorded');
+        await appendEvents(trx, syncEvents(plan, id, counts), actor);
+        trace('events written');
         const committed = buildReport(snapshot, plan, true, mode, id);
         // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves
         // the stored cookie where it was, and the next run reads the same changes again.
         await writeTracking(trx, read.tracking, () => summaryOf(plan, committed));
         // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
         await lock.confirm(trx);
-        trace('run recorded');
         return committed;
       });
     } catch (error) {
@@ -157,10 +176,13 @@ async function writeTracking(trx: Executor, update: TrackingUpdate, summary: () 
 }
 
 /** Records a run that found nothing changed (unchanged-run.ts) with its new cookie; its users are untouched. */
-async function commitUnchanged(store: Store, lock: HeldLock, read: UnchangedRead, run: Omit<NewRun, 'status' | 'counts' | 'warnings'>): Promise<SyncReport> {
+async function commitUnchanged(store: Store, lock: HeldLock, read: UnchangedRead, run: Omit<NewRun, 'status' | 'counts' | 'warnings'>, actor: string): Promise<SyncReport> {
   const summary = JSON.parse(read.stored.summary) as RunSummary;
   const runId = await store.db.transaction().execute(async (trx) => {
-    const id = await recordRun(trx, { ...run, status: 'committed', counts: unchangedCounts(summary), warnings: [...summary.warnings], references: summary.references });
+    const counts = unchangedCounts(summary);
+    const id = await recordRun(trx, { ...run, status: 'committed', counts, warnings: [...summary.warnings], references: summary.references });
+    // Every committed run is announced, a run that changed nothing included (DESIGN §5: per run sync.committed).
+    await appendEvents(trx, [{ type: 'sync.committed', runId: id, data: { counts } }], actor);
     await saveTracking(trx, read.tracking.changes, { ...read.tracking.tracking, localMark: read.stored.localMark, summary: read.stored.summary });
     await lock.confirm(trx);
     return id;
@@ -169,13 +191,15 @@ async function commitUnchanged(store: Store, lock: HeldLock, read: UnchangedRead
   return unchangedReport(summary, runId, run.durationMs);
 }
 
-function emptyPlan(): SyncPlan {
+export function emptyPlan(): SyncPlan {
   return {
     created: [],
     createdDigests: [],
     digestRefreshes: [],
     updated: [],
     deleted: [],
+    scheduled: [],
+    pending: [],
     outOfScope: [],
     keptUnread: [],
     references: [],

@@ -1,7 +1,6 @@
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import type { User } from '../model.js';
-import type { RunChange, RunRecord } from '../store/runs.js';
-import type { SyncReport } from '../sync/report.js';
+import type { RunRecord } from '../admin/runs.js';
 import { html, type Html } from './html.js';
 
 const ROW_LIMIT = 500;
@@ -61,10 +60,6 @@ function messages(notice?: string, error?: string): Html {
   return html`${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}`;
 }
 
-function show(value: unknown): string {
-  return Array.isArray(value) ? value.join(', ') : value === null || value === undefined ? '' : String(value);
-}
-
 export function loginPage(error?: string): Html {
   return html`<section class="login">
     <h1>Log on to Roster</h1>
@@ -78,78 +73,32 @@ export function loginPage(error?: string): Html {
   </section>`;
 }
 
-export function reportView(report: SyncReport): Html {
-  const { users } = report;
-  const removal = (row: { userName: string; reason: string }) => [row.userName, row.reason];
-  return html`<section id="report">
-    <h2>${report.committed ? 'Synchronized: changes committed' : 'Test settings: nothing was committed'}</h2>
-    <p class="muted">
-      ${report.directory.server}, base DN ${report.directory.baseDn}: ${report.directory.userEntries} user entries, ${report.directory.groupEntries} group entries,
-      ${report.directory.readMs} ms.
-    </p>
-    <div class="counts">
-      <span>${users.created.length} created</span><span>${users.updated.length} updated</span><span>${users.deleted.length} deleted</span
-      ><span>${users.outOfScope.length} out of scope (kept)</span><span>${users.unchanged} unchanged</span>
-    </div>
-    ${
-      report.warnings.length
-        ? html`<h3>Warnings</h3>
-            <ul class="warnings">
-              ${report.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>`
-        : ''
-    }
-    ${section('Created', ['User name', 'Full name', 'E-mail addresses', 'DN'], users.created, (user) => [user.userName, user.fullName, user.emailAddresses.join(', '), user.dn])}
-    ${section('Updated', ['User name', 'Changes'], users.updated, (update) => [
-      update.userName,
-      html`${Object.entries(update.changes).map(([field, change]) => html`<div>${field}: ${show((change as { from: unknown }).from)} → ${show((change as { to: unknown }).to)}</div>`)}`,
-    ])}
-    ${section('Deleted', ['User name', 'Reason'], users.deleted, removal)}
-    ${section('Out of scope (kept: automatic deletion is off)', ['User name', 'Reason'], users.outOfScope, removal)}
-    ${section('Kept: may live in a subtree that was not read', ['User name', 'Reason'], users.keptUnread, removal)} ${referencesSection(report.references)}
-    ${section('Groups', ['Group', 'Members', 'Selected'], report.groups, (group) => [group.name, group.members, group.selected ? 'yes' : ''])}
-  </section>`;
-}
-
 export function problemView(message: string): Html {
   return html`<p class="problem" role="alert">${message}</p>`;
 }
 
-export function usersTable(users: User[]): Html {
-  return dataTable(
-    ['User name', 'Full name', 'E-mail addresses', 'Source', 'Authentication', 'Privileges'],
-    users,
-    (user) => [
-      html`<a href="/users/${encodeURIComponent(user.userName)}">${user.userName}</a>${user.disabled ? html` <span class="muted">(disabled)</span>` : ''}`,
-      user.fullName,
-      user.emailAddresses.join(', '),
-      user.source,
-      user.authentication,
-      user.privileges.join(', '),
-    ],
-    'users-table',
-  );
-}
-
-export function usersPage(users: User[], query: string): Html {
-  return html`<h1>Users and Privileges</h1>
-    <label for="q">Search</label>
-    <input
-      type="search"
-      id="q"
-      name="q"
-      value="${query}"
-      placeholder="name, full name or address"
-      hx-get="/users"
-      hx-trigger="input changed delay:250ms, search"
-      hx-target="#users-table"
-      hx-swap="outerHTML"
-    />
-    ${usersTable(users)}`;
-}
-
 function checkboxes(name: string, options: readonly string[], chosen: readonly string[]): Html {
   return html`${options.map((option) => html`<label class="inline"><input type="checkbox" name="${name}" value="${option}" ${chosen.includes(option) ? 'checked' : ''} /> ${option}</label>`)}`;
+}
+
+/** A user pending deletion: when it is due, and the administrator's two answers. */
+function pendingPanel(user: User): Html {
+  if (!user.pendingDeletionSince) return html``;
+  const base = `/users/${encodeURIComponent(user.userName)}`;
+  return html`<div class="pending" id="pending-deletion">
+    <p>
+      Left the directory scope on ${user.pendingDeletionSince}: disabled, and deleted by the first synchronization after the grace period (options.deleteAfter), unless it comes
+      back.
+    </p>
+    <div class="actions">
+      <form method="post" action="${base}/keep" hx-post="${base}/keep" hx-target="main" hx-select="main" hx-swap="outerHTML" class="inline">
+        <button type="submit">Keep (make it a manual user)</button>
+      </form>
+      <form method="post" action="${base}/delete-now" hx-post="${base}/delete-now" hx-target="main" hx-select="main" hx-swap="outerHTML" class="inline">
+        <button type="submit" class="secondary">Delete now</button>
+      </form>
+    </div>
+  </div>`;
 }
 
 export function userEditor(user: User, notice?: string, error?: string): Html {
@@ -162,6 +111,7 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
       ['Source', user.source],
       ['Directory entry', user.dn ?? ''],
     ])}
+    ${pendingPanel(user)}
     <form method="post" action="${action}" hx-post="${action}" hx-target="main" hx-select="main" hx-swap="outerHTML">
       <fieldset>
         <legend>General Information</legend>
@@ -182,7 +132,22 @@ export function userEditor(user: User, notice?: string, error?: string): Html {
         ${checkboxes('archiveAccess', ARCHIVE_ACCESS, user.archiveAccess)}
       </fieldset>
       <div class="actions"><button type="submit">Save</button></div>
-    </form>`;
+    </form>
+    <h2>Directory synchronization</h2>
+    <div class="actions">
+      <button type="button" class="secondary" id="explain-user" hx-get="/directory/explain?name=${encodeURIComponent(user.userName)}" hx-target="#explanation" hx-swap="outerHTML">
+        Explain synchronization
+      </button>
+      ${
+        user.source === 'directory' || user.authentication === 'directory'
+          ? html`<button type="button" class="secondary" id="sync-user" hx-post="/users/${encodeURIComponent(user.userName)}/sync" hx-target="#sync-result" hx-swap="innerHTML">
+              Synchronize this user
+            </button>`
+          : ''
+      }
+    </div>
+    <div id="sync-result"></div>
+    <div id="explanation"></div>`;
 }
 
 export function mePage(user: User, notice?: string, error?: string): Html {
@@ -210,23 +175,8 @@ export function mePage(user: User, notice?: string, error?: string): Html {
     }`;
 }
 
-export function runsPage(runs: RunRecord[]): Html {
-  return html`<h1>Synchronization history</h1>
-    ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Unchanged', 'Duration'], runs, (run) => [
-      html`<a href="/runs/${run.id}">#${run.id}</a>`,
-      run.startedAt,
-      run.trigger,
-      run.error ? `${run.status}: ${run.error.code}` : run.status,
-      run.counts.created,
-      run.counts.updated,
-      run.counts.deleted,
-      run.counts.unchanged,
-      `${run.durationMs} ms`,
-    ])}`;
-}
-
 /** Search continuation references: subtrees the read did not see (quiet: AD's own partitions, nobody there). */
-function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
+export function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
   return section('Subtrees not read (referred to another server)', ['Subtree', 'Reference', 'Note'], [...references], (reference) => [
     reference.subtree,
     reference.url,
@@ -234,21 +184,18 @@ function referencesSection(references: readonly { url: string; subtree: string; 
   ]);
 }
 
-export function runPage(run: RunRecord & { changes: RunChange[] }): Html {
-  return html`<h1>Run #${run.id} (${run.status})</h1>
-    <p class="muted">
-      Started ${run.startedAt} by ${run.trigger}; ${run.mode} run${run.modeReason ? ` (${run.modeReason})` : ''}; ${run.durationMs} ms; settings ${run.settingsFingerprint}.
-    </p>
-    ${run.error ? html`<p class="problem">${run.error.code}: ${run.error.message}</p>` : ''}
-    ${
-      run.warnings.length
-        ? html`<h2>Warnings</h2>
-            <ul>
-              ${run.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>`
-        : ''
-    }
-    ${referencesSection(run.references)}
-    <h2>Changes</h2>
-    ${dataTable(['Action', 'User', 'Detail'], run.changes, (change) => [change.action, change.userName, html`<code>${JSON.stringify(change.detail)}</code>`])}`;
+export function runsPage(runs: RunRecord[]): Html {
+  return html`<h1>Synchronization history</h1>
+    ${dataTable(['Run', 'Started', 'Trigger', 'Outcome', 'Created', 'Updated', 'Deleted', 'Pending deletion', 'Unchanged', 'Duration'], runs, (run) => [
+      html`<a href="/runs/${run.id}">#${run.id}</a>`,
+      run.startedAt,
+      run.mode && run.mode !== 'full' ? `${run.trigger} (${run.mode}${run.modeReason ? `: ${run.modeReason}` : ''})` : run.trigger,
+      run.error ? `${run.status}: ${run.error.code}` : run.status,
+      run.counts.created,
+      run.counts.updated,
+      run.counts.deleted,
+      run.counts.deletionScheduled || run.counts.pendingDeletion ? `${run.counts.deletionScheduled ?? 0} new, ${run.counts.pendingDeletion ?? 0} waiting` : '',
+      run.counts.unchanged,
+      `${run.durationMs} ms`,
+    ])}`;
 }

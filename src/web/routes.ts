@@ -6,17 +6,22 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RosterApp } from '../app.js';
-import { changeUser, publicUser, searchUsers } from '../admin/users.js';
+import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
+import { syncAlert } from '../admin/status.js';
+import { registerWebhookPages } from './webhook-pages.js';
+import { changeUser, findUserByName, listUserPage, publicUser } from '../admin/users.js';
+import { saveSettings, settingsFromInput, storedSettingsIfAny, syncNow, testSettings } from '../admin/directory.js';
+import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
-import { findRun, listRuns } from '../store/runs.js';
-import { loadDirectorySettings, saveDirectorySettings } from '../store/settings.js';
-import { findUser, listUsers } from '../store/users.js';
-import { previewSync } from '../sync/run.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
-import { settingsFromInput, syncNow } from '../api/routes/directory.js';
 import { page } from './layout.js';
-import { loginPage, mePage, problemView, reportView, runPage, runsPage, userEditor, usersPage, usersTable } from './pages.js';
+import { loginPage, mePage, problemView, runsPage, userEditor } from './pages.js';
+import { isSectionName, jobView, reportView, sectionPage } from './report-view.js';
+import { changesList, runPage } from './run-page.js';
+import { explainForm, explanationView } from './explain-view.js';
+import { explainUser } from '../admin/explain.js';
+import { usersList, usersPage } from './users-list.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
 import { html, type Html } from './html.js';
 
@@ -51,8 +56,11 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     request.session = session;
   };
   const context = (session: RequestSession, current?: string) => ({ user: session.user, csrfToken: session.csrfToken, current });
-  const full = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, current?: string, status = 200) =>
-    send(reply, page(title, body, context(request.session!, current)), status);
+  const full = async (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, current?: string, status = 200) => {
+    const session = request.session!;
+    const alert = session.user.privileges.includes('admin') ? await syncAlert(app.store) : null;
+    return send(reply, page(title, body, { ...context(session, current), alert }), status);
+  };
 
   server.get('/login', async (_request, reply) => send(reply, page('Log on', loginPage())));
   server.post('/login', async (request, reply) => {
@@ -83,7 +91,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     try {
       if (user.authentication !== 'local' || !user.privileges.includes('changePassword')) throw new RosterError('FORBIDDEN', 'You cannot change your password here.');
       await app.auth.login({ userName: user.userName, password: String(body.currentPassword ?? ''), source: request.ip });
-      await changeUser(app.store, user.userName, { password: String(body.newPassword ?? '') });
+      await changeUser(app.store, user.userName, { password: String(body.newPassword ?? '') }, undefined, `self:${user.userName}`);
       return full(request, reply, 'My account', mePage(publicUser(user), 'Password changed; log on again with the new password.'), '/me');
     } catch (error) {
       if (!isRosterError(error)) throw error;
@@ -92,15 +100,19 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   });
 
   server.get('/users', { preHandler: guard('admin') }, async (request, reply) => {
-    const q = String((request.query as Body).q ?? '').trim();
-    const users = searchUsers((await listUsers(app.store.db)).map(publicUser), q);
-    if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-table') return send(reply, usersTable(users));
-    return full(request, reply, 'Users', usersPage(users, q), '/users');
+    try {
+      const page = await listUserPage(app.store, request.query);
+      if (request.headers['hx-request'] && request.headers['hx-target'] === 'users-list') return send(reply, usersList(page));
+      return full(request, reply, 'Users', usersPage(page), '/users');
+    } catch (error) {
+      if (!isRosterError(error) || error.code !== 'INPUT_INVALID') throw error;
+      return full(request, reply, 'Users', problemView(error.message), '/users', 400);
+    }
   });
   server.get('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
-    const user = await findUser(app.store.db, (request.params as { userName: string }).userName);
+    const user = await findUserByName(app.store, (request.params as { userName: string }).userName);
     if (!user) return full(request, reply, 'Not found', problemView('There is no such user.'), '/users', 404);
-    return full(request, reply, user.userName, userEditor(publicUser(user)), '/users');
+    return full(request, reply, user.userName, userEditor(user), '/users');
   });
   server.post('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
     const name = (request.params as { userName: string }).userName;
@@ -122,14 +134,47 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return full(request, reply, user.userName, userEditor(user, 'Saved.'), '/users');
     } catch (error) {
       if (!isRosterError(error)) throw error;
-      const user = await findUser(app.store.db, name);
+      const user = await findUserByName(app.store, name);
       if (!user) return full(request, reply, 'Not found', problemView(error.message), '/users', 404);
-      return full(request, reply, user.userName, userEditor(publicUser(user), undefined, error.message), '/users', invalid(request));
+      return full(request, reply, user.userName, userEditor(user, undefined, error.message), '/users', invalid(request));
+    }
+  });
+
+  const pendingAnswer = (answer: (name: string, actor: string) => Promise<unknown>, done: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const name = (request.params as { userName: string }).userName;
+    try {
+      await answer(name, `console:${request.session!.user.userName}`);
+      const user = await findUserByName(app.store, name);
+      return user ? full(request, reply, user.userName, userEditor(user, done), '/users') : full(request, reply, 'Users', html`<p class="notice">${done}</p>`, '/users');
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return full(request, reply, 'Users', problemView(error.message), '/users', invalid(request));
+    }
+  };
+  server.post(
+    '/users/:userName/keep',
+    { preHandler: guard('admin') },
+    pendingAnswer((name, actor) => keepPendingUser(app.store, name, actor), 'Kept as a manual user.'),
+  );
+  server.post(
+    '/users/:userName/delete-now',
+    { preHandler: guard('admin') },
+    pendingAnswer((name, actor) => deletePendingUserNow(app.store, name, actor), 'User deleted.'),
+  );
+  await registerWebhookPages(server, app, { guard, full, invalid });
+
+  server.post('/users/:userName/sync', { preHandler: guard('admin') }, async (request, reply) => {
+    const name = (request.params as { userName: string }).userName;
+    try {
+      return send(reply, reportView(await syncNow(app, { trigger: `console:${request.session!.user.userName}`, user: name })));
+    } catch (error) {
+      if (!isRosterError(error)) throw error;
+      return send(reply, problemView(`${error.message} [${error.code}]`));
     }
   });
 
   const storedForm = async () => {
-    const settings = await loadDirectorySettings(app.store.db, app.store.secrets).catch(() => undefined);
+    const settings = await storedSettingsIfAny(app.store);
     return { values: valuesFromSettings(settings), passwordSet: settings !== undefined };
   };
   server.get('/directory', { preHandler: guard('admin') }, async (request, reply) => {
@@ -140,7 +185,9 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       'Directory Services',
       html`<h1>Directory Services</h1>
         ${settingsForm(values, [], { passwordSet })}
-        <div id="result"></div>`,
+        <div id="result"></div>
+        ${explainForm()}
+        <div id="explanation"></div>`,
       '/directory',
     );
   });
@@ -152,9 +199,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     const values = valuesFromForm(request.body as Body);
     const { passwordSet } = await storedForm();
     try {
-      const settings = await settingsFromInput(app, settingsInput(values));
-      await saveDirectorySettings(app.store.db, app.store.secrets, settings);
-      await app.scheduler.reload();
+      const settings = await saveSettings(app, settingsInput(values));
       return send(reply, settingsForm(valuesFromSettings(settings), [], { passwordSet: true, notice: 'Settings saved.' }));
     } catch (error) {
       if (!isRosterError(error)) throw error;
@@ -162,30 +207,86 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
       return send(reply, settingsForm(values, issues, { passwordSet }), invalid(request));
     }
   });
+  // Both run as background jobs (admin/jobs.ts): the answer is the job's progress, which polls until the report.
   server.post('/directory/test', { preHandler: guard('admin') }, async (request, reply) => {
     try {
-      const settings = await settingsFromInput(app, settingsInput(valuesFromForm(request.body as Body)));
-      return send(reply, reportView(await previewSync(app.store, settings)));
+      const input = settingsInput(valuesFromForm(request.body as Body));
+      await settingsFromInput(app.store, input);
+      return send(reply, jobView(app.jobs.start('test', (onProgress) => testSettings(app.store, input, onProgress))));
     } catch (error) {
       if (!isRosterError(error)) throw error;
       return send(reply, problemView(error.code === 'CONFIG_INVALID' ? `${error.message} (save the settings to see each problem next to its field)` : error.message));
     }
   });
   server.post('/directory/sync', { preHandler: guard('admin') }, async (request, reply) => {
+    const trigger = `console:${request.session!.user.userName}`;
+    return send(reply, jobView(app.jobs.start('sync', (onProgress) => syncNow(app, { trigger, onProgress }))));
+  });
+  server.get('/directory/jobs/:id', { preHandler: guard('admin') }, async (request, reply) => {
+    const job = app.jobs.get((request.params as { id: string }).id);
+    if (!job) return send(reply, problemView('This test or synchronization is no longer known (the server restarted, or it finished long ago); see the history.'), 404);
+    if (job.status === 'running') return send(reply, jobView(job));
+    if (job.status === 'failed') return send(reply, problemView(`${job.error!.message} [${job.error!.code}]`));
+    return send(reply, reportView(job.report!, job.id));
+  });
+  server.get('/directory/jobs/:id/:section', { preHandler: guard('admin') }, async (request, reply) => {
+    const { id, section } = request.params as { id: string; section: string };
+    const job = app.jobs.get(id);
+    if (!job?.report || !isSectionName(section)) return send(reply, problemView('There is no such report table.'), 404);
+    return send(reply, sectionPage(job.report, section, Number((request.query as Body).from) || 0, job.id));
+  });
+  server.get('/directory/explain', { preHandler: guard('admin') }, async (request, reply) => {
+    const name = String((request.query as Body).name ?? '');
+    const fragment = request.headers['hx-request'] && request.headers['hx-target'] === 'explanation';
     try {
-      return send(reply, reportView(await syncNow(app, `console:${request.session!.user.userName}`, false)));
+      const view = explanationView(await explainUser(app.store, name));
+      return fragment
+        ? send(reply, view)
+        : full(
+            request,
+            reply,
+            `Explain ${name}`,
+            html`<h1>Directory Services</h1>
+              ${explainForm(name)}${view}`,
+            '/directory',
+          );
     } catch (error) {
       if (!isRosterError(error)) throw error;
-      return send(reply, problemView(`${error.message} [${error.code}]`));
+      const problem = html`<section id="explanation">${problemView(`${error.message} [${error.code}]`)}</section>`;
+      return fragment
+        ? send(reply, problem)
+        : full(
+            request,
+            reply,
+            'Explain',
+            html`<h1>Directory Services</h1>
+              ${explainForm(name)}${problem}`,
+            '/directory',
+            error.status,
+          );
     }
   });
 
   server.get('/runs', { preHandler: guard('admin') }, async (request, reply) =>
-    full(request, reply, 'Synchronization history', runsPage(await listRuns(app.store.db, 100)), '/runs'),
+    full(request, reply, 'Synchronization history', runsPage(await recentRuns(app.store, 100)), '/runs'),
   );
   server.get('/runs/:id', { preHandler: guard('admin') }, async (request, reply) => {
-    const run = await findRun(app.store.db, Number((request.params as { id: string }).id) || 0);
-    if (!run) return full(request, reply, 'Not found', problemView('There is no such run.'), '/runs', 404);
-    return full(request, reply, `Run #${run.id}`, runPage(run), '/runs');
+    const id = Number((request.params as { id: string }).id) || 0;
+    try {
+      const run = await runSummary(app.store, id);
+      const page = await listRunChanges(app.store, id, request.query);
+      if (request.headers['hx-request'] && request.headers['hx-target'] === 'changes-list') return send(reply, changesList(run, page));
+      return full(request, reply, `Run #${run.id}`, runPage(run, page), '/runs');
+    } catch (error) {
+      if (!isRosterError(error) || (error.code !== 'NOT_FOUND' && error.code !== 'INPUT_INVALID')) throw error;
+      return full(
+        request,
+        reply,
+        error.code === 'NOT_FOUND' ? 'Not found' : 'Invalid',
+        problemView(error.code === 'NOT_FOUND' ? 'There is no such run.' : error.message),
+        '/runs',
+        error.code === 'NOT_FOUND' ? 404 : 400,
+      );
+    }
   });
 }

@@ -115,10 +115,8 @@ describe('a real 389 Directory Server', { skip }, () => {
     assert.equal(result.stdout, '');
   });
 
-  // The message names only OpenLDAP's `limits` directive; the cause here is a page as large as the account's
-  // limit. The message is built in src/ldap/errors.ts (being rewritten on branch ldap-codec): todo until then.
-  const pageSizeNamed = { todo: 'LDAP_SIZE_LIMIT message does not mention connection.pageSize (src/ldap/errors.ts)' };
-  it('names connection.pageSize as a way out when a paged read stops at the size limit', pageSizeNamed, async () => {
+  // The cause here is a page as large as the account's limit: the message (src/ldap/errors.ts) names the way out.
+  it('names connection.pageSize as a way out when a paged read stops at the size limit', async () => {
     const result = await runCli(['--data', mkdtempSync(join(work, 'data-')), 'directory', 'test', settingsFile(settings({ connection: { pageSize: DS389_SIZE_LIMIT } }))]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /connection\.pageSize/);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { reportView } from '../../src/web/pages.js';
+import { reportView } from '../../src/web/report-view.js';
 import type { SyncReport } from '../../src/sync/report.js';
 import { personEntry } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';

@@ -6,6 +6,7 @@ import { dnKey } from '../../src/rfc/dn.js';
 import { listRuns } from '../../src/store/runs.js';
 import { findUser, insertUser, listUsers, storedDigests, updateUser, usersForPlanning } from '../../src/store/users.js';
 import { runSync, previewSync } from '../../src/sync/run.js';
+import { findUserPage } from '../../src/store/user-pages.js';
 import { readDirectory } from '../../src/directory/read.js';
 import { localUsersForPlan } from '../../src/sync/local-users.js';
 import { planSync } from '../../src/sync/plan.js';
@@ -87,6 +88,11 @@ for (const backend of BACKENDS) {
       const bob = (await findUser(test.store.db, 'bob'))!;
       assert.equal(bob.fullName, 'Bob Builder');
       assert.deepEqual(bob.privileges, ['login', 'admin']);
+      // A search finds bob by what the directory says now, not by what it said before.
+      const searched = async (q: string) => (await findUserPage(test.store.db, { q, limit: 10 })).users.map((user) => user.userName);
+      assert.deepEqual(await searched('BUILDER'), ['bob']);
+      assert.deepEqual(await searched('robert@'), ['bob']);
+      assert.deepEqual(await searched('b.builder@'), []);
       // The update stored bob's new digest: the next run finds every user unchanged by digest alone.
       const digests = await storedDigests(test.store.db);
       assert.equal(digests.digests.length, 3);
@@ -154,6 +160,10 @@ for (const backend of BACKENDS) {
       assert.equal(renamed.id, before.id);
       assert.equal(renamed.dn, `uid=alice.archer,${PEOPLE}`);
       assert.equal(await findUser(test.store.db, 'alice'), undefined);
+      assert.deepEqual(
+        (await findUserPage(test.store.db, { q: 'alice.arch', limit: 10 })).users.map((user) => user.userName),
+        ['alice.archer'],
+      );
       assert.equal(dnKey((await findUser(test.store.db, 'jsmith'))!.dn!), dnKey(`cn=Smith\\, John,ou=contractors,${OPENLDAP_BASE}`));
       assert.ok(report.users.updated.some((update) => update.changes.userName?.to === 'alice.archer'));
     });

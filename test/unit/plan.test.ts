@@ -64,6 +64,7 @@ describe('planning a synchronization', () => {
     assert.deepEqual(plan.updated, [
       {
         userName: 'bob',
+        stableId: 'entryUUID:bob',
         changes: { userName: { from: 'bob', to: 'bobby' }, dn: { from: 'uid=bob,dc=x', to: 'uid=bobby,ou=new,dc=x' } },
         syncDigest: null,
       },
@@ -133,8 +134,8 @@ describe('planning a synchronization', () => {
     const outside = { outsideSelection: [{ dnKey: 'uid=gone,dc=x', stableId: 'entryUUID:gone', userName: 'gone' }] };
     const kept = planSync(snapshot([entry('a')], outside), [local('a'), local('gone'), local('deleted')], settings);
     assert.deepEqual(kept.outOfScope, [
-      { userName: 'gone', reason: 'no longer in group Staff' },
-      { userName: 'deleted', reason: 'no longer in the directory under dc=x matching (objectClass=posixAccount)' },
+      { userName: 'gone', reason: 'no longer in group Staff', stableId: 'entryUUID:gone' },
+      { userName: 'deleted', reason: 'no longer in the directory under dc=x matching (objectClass=posixAccount)', stableId: 'entryUUID:deleted' },
     ]);
     assert.equal(kept.deleted.length, 0);
     assert.equal(planSync(snapshot([entry('a')], outside), [local('a'), local('gone')], deleting).deleted.length, 1);
@@ -246,8 +247,8 @@ describe('guards', () => {
   it('computes the deletion threshold from the settings', () => {
     assert.equal(deletionLimit(settings, 50).limit, 10);
     assert.equal(deletionLimit(settings, 1000).limit, 100);
-    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, maxDeletions: 3 } }, 1000).limit, 3);
-    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, maxDeletions: '25%' } }, 1000).limit, 250);
+    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, deleteAfter: '0', maxDeletions: 3 } }, 1000).limit, 3);
+    assert.equal(deletionLimit({ ...settings, options: { deleteUsers: true, deleteAfter: '0', maxDeletions: '25%' } }, 1000).limit, 250);
   });
 
   it('refuses more deletions than allowed unless allowed once', () => {

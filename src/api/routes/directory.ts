@@ -1,36 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import type { DirectorySettings } from '../../config/schema.js';
-import { RosterError } from '../../errors.js';
-import { findRun, listRuns } from '../../store/runs.js';
-import { loadDirectorySettings, redactSettings, saveDirectorySettings, validateKeepingStoredPassword } from '../../store/settings.js';
-import { previewSync, runSync } from '../../sync/run.js';
+import { redactSettings, saveSettings, storedSettings, syncNow, testSettings } from '../../admin/directory.js';
+import { Readable } from 'node:stream';
+import { listRunChanges, recentRuns, runChangesCsv, runJson, runSummary, runWithChanges } from '../../admin/runs.js';
+import { explainUser } from '../../admin/explain.js';
 import { requireUser } from '../auth.js';
-
-export async function storedSettings(app: RosterApp): Promise<DirectorySettings> {
-  const settings = await loadDirectorySettings(app.store.db, app.store.secrets);
-  if (!settings) throw new RosterError('DIRECTORY_NOT_CONFIGURED', 'No directory settings are stored yet.');
-  return settings;
-}
-
-/** Settings from a request: an absent or empty password (an untouched form field) keeps the stored one. */
-export async function settingsFromInput(app: RosterApp, input: unknown): Promise<DirectorySettings> {
-  const body = structuredClone(input) as { connection?: { password?: unknown } } | null;
-  if (body?.connection?.password === '') delete body.connection.password;
-  return validateKeepingStoredPassword(app.store.db, app.store.secrets, body);
-}
-
-export async function syncNow(app: RosterApp, trigger: string, allowMassDelete: boolean, full = false) {
-  const started = Date.now();
-  try {
-    const report = await runSync(app.store, await storedSettings(app), { trigger, allowMassDelete, full });
-    app.metrics.syncFinished('committed', (Date.now() - started) / 1000);
-    return report;
-  } catch (error) {
-    app.metrics.syncFinished('refused', (Date.now() - started) / 1000);
-    throw error;
-  }
-}
+import { chunked, sendPageHeaders } from '../paging.js';
 
 export async function directoryRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   const admin = requireUser(app, 'admin');
@@ -38,18 +13,13 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
   server.get(
     '/api/directory/settings',
     { schema: { tags: ['directory'], summary: 'The stored settings; the password is never returned (passwordSet).' }, preHandler: admin },
-    async () => redactSettings(await storedSettings(app)),
+    async () => redactSettings(await storedSettings(app.store)),
   );
 
   server.put(
     '/api/directory/settings',
     { schema: { tags: ['directory'], summary: 'Validate and store the settings (docs/settings.md); 400 lists every invalid field.', body: { type: 'object' } }, preHandler: admin },
-    async (request) => {
-      const settings = await settingsFromInput(app, request.body);
-      await saveDirectorySettings(app.store.db, app.store.secrets, settings);
-      await app.scheduler.reload();
-      return redactSettings(settings);
-    },
+    async (request) => redactSettings(await saveSettings(app, request.body)),
   );
 
   server.post(
@@ -62,11 +32,7 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => {
-      const body = request.body as Record<string, unknown> | null | undefined;
-      const settings = body && Object.keys(body).length > 0 ? await settingsFromInput(app, body) : await storedSettings(app);
-      return previewSync(app.store, settings);
-    },
+    async (request) => testSettings(app.store, request.body),
   );
 
   server.post(
@@ -74,15 +40,19 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
     {
       schema: {
         tags: ['directory'],
-        summary: '"Synchronize now" with the stored settings; full=true reads the whole directory even where an incremental run could continue.',
-        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' }, full: { type: 'boolean' } } },
+        summary:
+          '"Synchronize now" with the stored settings; full=true reads the whole directory even where an incremental run could continue. With user=NAME, only that user\'s change is applied (the directory is read and guarded as for a full run) and the run is recorded with mode "single".',
+        querystring: { type: 'object', properties: { allowMassDelete: { type: 'boolean' }, full: { type: 'boolean' }, user: { type: 'string', minLength: 1, maxLength: 256 } } },
       },
       preHandler: admin,
     },
-    async (request) => {
-      const query = request.query as { allowMassDelete?: boolean; full?: boolean };
-      return syncNow(app, `api:${request.session!.user.userName}`, query.allowMassDelete === true, query.full === true);
-    },
+    async (request) =>
+      syncNow(app, {
+        trigger: `api:${request.session!.user.userName}`,
+        allowMassDelete: (request.query as { allowMassDelete?: boolean }).allowMassDelete === true,
+        full: (request.query as { full?: boolean }).full === true,
+        user: (request.query as { user?: string }).user,
+      }),
   );
 
   server.get(
@@ -95,7 +65,7 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => listRuns(app.store.db, (request.query as { limit?: number }).limit ?? 50),
+    async (request) => recentRuns(app.store, (request.query as { limit?: number }).limit ?? 50),
   );
 
   server.get(
@@ -108,10 +78,78 @@ export async function directoryRoutes(server: FastifyInstance, app: RosterApp): 
       },
       preHandler: admin,
     },
-    async (request) => {
-      const run = await findRun(app.store.db, (request.params as { id: number }).id);
-      if (!run) throw new RosterError('NOT_FOUND', 'There is no such run.');
-      return run;
+    async (request) => runWithChanges(app.store, (request.params as { id: number }).id),
+  );
+
+  server.get(
+    '/api/directory/explain/:name',
+    {
+      schema: {
+        tags: ['directory'],
+        summary:
+          'Why a name is (not) synchronized: the entries resembling it (user name, address, common name; case; local part) and whether the user filter matches each, the groups it reaches (through which nested groups) or why not, and what a sync would do now (create, update with the changes, delete, keep out of scope, nothing) with the warnings about it. Reads the directory; commits nothing.',
+        params: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 256 } } },
+      },
+      preHandler: admin,
+    },
+    async (request) => explainUser(app.store, (request.params as { name: string }).name),
+  );
+
+  const runParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
+
+  server.get(
+    '/api/directory/runs/:id/changes',
+    {
+      schema: {
+        tags: ['directory'],
+        summary:
+          'A page of one run\'s changes in run order (limit: default 100, at most 1,000; after: the seq of the last change seen). action filters (created, updated, deleted, deletionScheduled, restored), q searches user names. Each change carries its seq. Headers: X-Total-Count, Link rel="next" (RFC 8288).',
+        params: runParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            action: { type: 'string', enum: ['created', 'updated', 'deleted', 'deletionScheduled', 'restored'] },
+            q: { type: 'string', maxLength: 256 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            after: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      const page = await listRunChanges(app.store, id, request.query);
+      sendPageHeaders(reply, `/api/directory/runs/${id}/changes`, page.query, page.total, page.next === undefined ? undefined : String(page.next));
+      return page.changes;
+    },
+  );
+
+  server.get(
+    '/api/directory/runs/:id/changes.csv',
+    {
+      schema: { tags: ['directory'], summary: "Download a run's changes as CSV (seq, action, userName, change as text, detail as JSON), streamed.", params: runParams },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      await runSummary(app.store, id);
+      reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="roster-run-${id}.csv"`);
+      return reply.send(Readable.from(chunked(runChangesCsv(app.store, id))));
+    },
+  );
+
+  server.get(
+    '/api/directory/runs/:id/download.json',
+    {
+      schema: { tags: ['directory'], summary: 'Download a run with all its changes as JSON (the document of GET /api/directory/runs/{id}), streamed.', params: runParams },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: number };
+      await runSummary(app.store, id);
+      reply.type('application/json; charset=utf-8').header('content-disposition', `attachment; filename="roster-run-${id}.json"`);
+      return reply.send(Readable.from(chunked(runJson(app.store, id))));
     },
   );
 }

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { changeUser, publicUser } from '../../admin/users.js';
+import { changeUser, getUser, publicUser } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { createSession, deleteSession } from '../../store/sessions.js';
-import { findUser } from '../../store/users.js';
 import { SESSION_LIFETIME_MS, requireUser, sessionCookie } from '../auth.js';
 
 export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
@@ -31,10 +30,10 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
         throw error;
       }
       app.metrics.login('success');
-      const stored = (await findUser(app.store.db, user.userName))!;
+      const stored = await getUser(app.store, user.userName);
       const session = await createSession(app.store.db, user.userName.toLowerCase(), SESSION_LIFETIME_MS);
       reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
-      return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: publicUser(stored) };
+      return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: stored };
     },
   );
 
@@ -67,7 +66,7 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
       if (!user.privileges.includes('changePassword')) throw new RosterError('FORBIDDEN', 'This needs the changePassword privilege.');
       const { currentPassword, newPassword } = request.body as { currentPassword: string; newPassword: string };
       await app.auth.login({ userName: user.userName, password: currentPassword, source: request.ip });
-      await changeUser(app.store, user.userName, { password: newPassword });
+      await changeUser(app.store, user.userName, { password: newPassword }, undefined, `self:${user.userName}`);
       return { changed: true };
     },
   );

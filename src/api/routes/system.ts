@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { clusterStatus } from '../../admin/cluster.js';
 import type { RosterApp } from '../../app.js';
-import { countUsersBySource } from '../../store/users.js';
+import { lastRun, syncAlert, webhookQueue } from '../../admin/status.js';
+import { userCountsBySource } from '../../admin/users.js';
 
 export interface RouteDoc {
   method: string | string[];
@@ -44,17 +45,25 @@ function openApi(routes: RouteDoc[]): Record<string, unknown> {
 }
 
 export async function systemRoutes(server: FastifyInstance, app: RosterApp, routes: RouteDoc[]): Promise<void> {
-  const healthSummary = 'Liveness and database reachability; this instance, the sync lock holder and the last scheduled commit.';
+  const healthSummary = 'Liveness and database reachability; this instance, the sync lock holder and the last scheduled commit; the last run and whether runs fail.';
   server.get('/api/health', { schema: { tags: ['system'], summary: healthSummary } }, async () => {
-    const cluster = await clusterStatus(app.store);
-    return { status: 'ok', database: app.store.dialect, nextScheduledSync: app.scheduler.nextRun()?.toISOString() ?? null, ...cluster };
+    const [cluster, run, alert] = await Promise.all([clusterStatus(app.store), lastRun(app.store), syncAlert(app.store)]);
+    return {
+      status: 'ok',
+      database: app.store.dialect,
+      nextScheduledSync: app.scheduler.nextRun()?.toISOString() ?? null,
+      ...cluster,
+      // For monitors: the last run's outcome and time, and whether runs have been refused or failed since the last commit.
+      lastSync: run ? { status: run.status, finishedAt: run.finishedAt, trigger: run.trigger, error: run.error } : null,
+      syncAlert: alert !== null,
+    };
   });
 
   const metricsSummary = 'Prometheus metrics: sync runs, durations, users by source, logins by outcome, sync lock holder, last scheduled commit.';
   server.get('/metrics', { schema: { tags: ['system'], summary: metricsSummary } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4');
-    const [users, cluster] = await Promise.all([countUsersBySource(app.store.db), clusterStatus(app.store)]);
-    return app.metrics.render(users, cluster);
+    const [users, cluster, backlog] = await Promise.all([userCountsBySource(app.store), clusterStatus(app.store), webhookQueue(app.store)]);
+    return app.metrics.render(users, cluster, backlog);
   });
 
   server.get('/api/docs', { schema: { tags: ['system'], summary: 'This API as an OpenAPI 3.1 document.' } }, async () => openApi(routes));

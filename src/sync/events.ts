@@ -1,0 +1,50 @@
+/**
+ * The change events of a committed run (DESIGN §5), produced from the plan as they are stored: a first sync writes
+ * 100,000 `user.created` events, generated batch by batch like the users themselves.
+ */
+import type { NewEvent } from '../store/events.js';
+import type { RunCounts } from '../store/runs.js';
+import type { PlannedUpdate, SyncPlan, UserChanges } from './plan.js';
+
+const DIRECTORY = 'directory';
+
+/** An update's events: `user.restored`, or `user.updated` for the fields and `user.disabled`/`user.enabled` for the flag. */
+function* updateEvents(update: PlannedUpdate, runId: number): Generator<NewEvent> {
+  const userName = update.changes.userName?.to ?? update.userName;
+  const base = { stableId: update.stableId, userName, source: DIRECTORY, runId };
+  if (update.restored) {
+    yield { ...base, type: 'user.restored', data: { changes: update.changes } };
+    return;
+  }
+  const { disabled, ...fields } = update.changes;
+  if (Object.keys(fields).length > 0) yield { ...base, type: 'user.updated', data: { changes: fields satisfies UserChanges } };
+  if (disabled) yield { ...base, type: disabled.to ? 'user.disabled' : 'user.enabled', data: {} };
+}
+
+export function* syncEvents(plan: SyncPlan, runId: number, counts: RunCounts): Generator<NewEvent> {
+  for (const removal of plan.deleted) {
+    yield { type: 'user.deleted', stableId: removal.stableId ?? null, userName: removal.userName, source: DIRECTORY, runId, data: { reason: removal.reason } };
+  }
+  for (const pending of plan.scheduled) {
+    yield {
+      type: 'user.deletionScheduled',
+      stableId: pending.stableId ?? null,
+      userName: pending.userName,
+      source: DIRECTORY,
+      runId,
+      data: { reason: pending.reason, deleteAt: pending.deleteAt, disabled: true },
+    };
+  }
+  for (const update of plan.updated) yield* updateEvents(update, runId);
+  for (const user of plan.created) {
+    yield {
+      type: 'user.created',
+      stableId: user.stableId,
+      userName: user.userName,
+      source: DIRECTORY,
+      runId,
+      data: { fullName: user.fullName, emailAddresses: user.emailAddresses, dn: user.dn, disabled: user.disabled },
+    };
+  }
+  yield { type: 'sync.committed', runId, data: { counts } };
+}
