@@ -73,7 +73,7 @@ describe('synchronize one user (real slapd)', () => {
     const carol = (await t.server.inject({ url: '/api/users/carol', headers: headers() })).json();
     assert.equal(carol.fullName, 'Carol Chen');
     const history = await runCli([...t.cliArgs, 'directory', 'runs']);
-    assert.match(history.stdout.split('\n')[0]!, /cli \(single\)/);
+    assert.match(history.stdout.split('\n')[0]!, /\bcli\b.*\bsingle \(user bob\)/);
     const unchanged = await t.server.inject({ method: 'POST', url: '/api/directory/sync?user=alice', headers: headers() });
     assert.deepEqual([unchanged.json().users.unchanged, unchanged.json().users.updated], [1, []]);
   });
