@@ -5,6 +5,7 @@ const database = [
   { name: 'kysely', message: 'Only src/store may use the database (type imports are fine).', allowTypeImports: true },
   { name: 'pg', message: 'Only src/store may import pg.' },
   { name: 'better-sqlite3', message: 'Only src/store may import better-sqlite3.' },
+  { name: 'better-sqlite3-napi', message: 'Only src/store may import better-sqlite3.' },
   { name: 'pg-copy-streams', message: 'Only src/store may import pg-copy-streams.' },
 ];
 

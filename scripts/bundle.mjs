@@ -22,7 +22,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   // Native addons, and pg's optional native binding, are loaded from node_modules as they are.
-  external: ['better-sqlite3', '@node-rs/argon2', 'pg-native'],
+  external: ['better-sqlite3', 'better-sqlite3-napi', '@node-rs/argon2', 'pg-native'],
   // Bundled CommonJS packages call require() for Node's own modules.
   banner: { js: "import { createRequire as __rosterRequire } from 'node:module'; const require = __rosterRequire(import.meta.url);" },
   logLevel: 'warning',

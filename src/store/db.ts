@@ -1,10 +1,11 @@
 /** The Kysely factory: embedded SQLite in the data directory by default, PostgreSQL with a URL. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { RosterError } from '../errors.js';
 import { migrations } from './migrations.js';
+import { loadSqlite } from './sqlite-driver.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -34,7 +35,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: copyAwarePool(pool) }) });
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    const sqlite = new SqliteDatabase(join(options.dataDir, 'roster.db'));
+    const Sqlite = loadSqlite();
+    const sqlite = new Sqlite(join(options.dataDir, 'roster.db'));
     // 16 KB pages for new databases (an existing one keeps its size): a first sync of 100,000 users writes about
     // 80 MB, and its inserts, commit and checkpoint took 20 % less than with the default 4 KB.
     sqlite.pragma('page_size = 16384');

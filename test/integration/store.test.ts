@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import { loadSqlite } from '../../src/store/sqlite-driver.js';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { after, describe, it } from 'node:test';
 import { validateSettings } from '../../src/config/load.js';
@@ -160,7 +160,7 @@ for (const backend of BACKENDS) {
 describe('store upgrades', () => {
   it('carries existing users and run history over to the packed formats and digests (migrations 0005, 0006, 0009)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roster-upgrade-'));
-    const sqlite = new SqliteDatabase(join(dataDir, 'roster.db'));
+    const sqlite = new (loadSqlite())(join(dataDir, 'roster.db'));
     const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: sqlite }) });
     const { error } = await new Migrator({ db, provider: migrations('sqlite') }).migrateTo('0004_drop_unused_user_indexes');
     assert.equal(error, undefined);
