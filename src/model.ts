@@ -23,6 +23,10 @@ export interface User {
   pendingDeletionSince?: string | null;
 }
 
+/** The longest user name Roster accepts anywhere (API, console, CLI, login): longer input is refused before it
+ * reaches the log or the database (issue #12: 1 MB names filled both). */
+export const MAX_USER_NAME_LENGTH = 256;
+
 export function userNameKey(userName: string): string {
   return userName.trim().toLowerCase();
 }

@@ -7,13 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOGIN_SETTINGS, type DirectorySettings } from '../config/schema.js';
 import { RosterError, isRosterError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { userNameKey, type User } from '../model.js';
+import { MAX_USER_NAME_LENGTH, userNameKey, type User } from '../model.js';
 import type { Store } from '../store/store.js';
 import { findPasswordHash, findUser, publicUser, updateUser, type StoredUser } from '../store/users.js';
 import type { DirectoryAccessProvider } from './directory-access.js';
 import { bindOnce, entryExists, findEntriesByName, relocateEntry, type BindOutcome } from './directory-bind.js';
 import { MAX_PASSWORD_LENGTH, hashPassword, needsRehash, verifyPassword } from './passwords.js';
-import { checkThrottle, noteFailure, noteSuccess, throttleKeys } from './throttle.js';
+import { noteFailure, noteSuccess, noteUncounted, reserveAttempts, throttleKeys, type ThrottleTicket } from './throttle.js';
 
 export interface LoginRequest {
   userName: string;
@@ -50,6 +50,23 @@ async function spendPasswordCheck(password: string): Promise<void> {
   await verifyPassword(await dummyHash, password);
 }
 
+function rejectionOf(error: unknown): Rejection {
+  if (error instanceof Rejected) return error.rejection;
+  if (isRosterError(error, 'AUTH_ACCOUNT_LOCKED')) return { code: 'AUTH_ACCOUNT_LOCKED', reason: error.message, countsAsFailure: false };
+  if (isRosterError(error, 'AUTH_DIRECTORY_UNAVAILABLE'))
+    return { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `directory unavailable: ${String((error.cause as Error | undefined)?.message ?? '')}`, countsAsFailure: false };
+  return { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `unexpected: ${(error as Error).message}`, countsAsFailure: false };
+}
+
+function isUsableName(userName: string): boolean {
+  return userName !== '' && userName.length <= MAX_USER_NAME_LENGTH && !/[\u0000-\u001f\u007f-\u009f]/.test(userName);
+}
+
+/** A user name as the log shows it: bounded, so a hostile name cannot fill the log (issue #12). */
+function loggedName(userName: string): string {
+  return userName.length > MAX_USER_NAME_LENGTH ? `${userName.slice(0, 64)}... (${userName.length} characters)` : userName;
+}
+
 export class Authenticator {
   constructor(
     private readonly store: Store,
@@ -60,28 +77,27 @@ export class Authenticator {
   async login(request: LoginRequest): Promise<User> {
     const started = Date.now();
     const userName = request.userName.trim();
-    const nameKey = userNameKey(userName);
+    // An unusable name is refused by check() below; it is counted against the source only, under one key, so
+    // hostile names never become rows of their own.
+    const nameKey = isUsableName(userName) ? userNameKey(userName) : undefined;
     const directorySettings = await this.directory.settings().catch(() => undefined);
     const settings = directorySettings?.login ?? DEFAULT_LOGIN_SETTINGS;
     const keys = throttleKeys(nameKey, request.source);
+    let ticket: ThrottleTicket | undefined;
     try {
-      const decision = await checkThrottle(this.store.db, keys, settings);
-      if (decision.delayMs > 0) await sleep(decision.delayMs);
+      ticket = await reserveAttempts(this.store.db, keys, settings);
+      if (ticket.delayMs > 0) await sleep(ticket.delayMs);
       const user = await this.check(userName, request.password, directorySettings);
-      await noteSuccess(this.store.db, decision);
+      await noteSuccess(this.store.db, ticket);
       this.log.info({ event: 'login', userName: user.userName, source: request.source, outcome: 'success', method: user.authentication }, 'login succeeded');
       return publicUser(user);
     } catch (error) {
-      const rejection: Rejection =
-        error instanceof Rejected
-          ? error.rejection
-          : isRosterError(error, 'AUTH_ACCOUNT_LOCKED')
-            ? { code: 'AUTH_ACCOUNT_LOCKED', reason: error.message, countsAsFailure: false }
-            : isRosterError(error, 'AUTH_DIRECTORY_UNAVAILABLE')
-              ? { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `directory unavailable: ${String((error.cause as Error | undefined)?.message ?? '')}`, countsAsFailure: false }
-              : { code: 'AUTH_DIRECTORY_UNAVAILABLE', reason: `unexpected: ${(error as Error).message}`, countsAsFailure: false };
-      if (rejection.countsAsFailure) await noteFailure(this.store.db, keys, settings);
-      this.log.warn({ event: 'login', userName, source: request.source, outcome: 'rejected', code: rejection.code, reason: rejection.reason }, 'login refused');
+      const rejection = rejectionOf(error);
+      if (ticket) await (rejection.countsAsFailure ? noteFailure(this.store.db, ticket, settings) : noteUncounted(this.store.db, ticket));
+      this.log.warn(
+        { event: 'login', userName: loggedName(userName), source: request.source, outcome: 'rejected', code: rejection.code, reason: rejection.reason },
+        'login refused',
+      );
       const remaining = started + settings.failureResponseMs - Date.now();
       if (remaining > 0) await sleep(remaining);
       const message =
@@ -94,7 +110,7 @@ export class Authenticator {
 
   /** Every refusal that needs no directory happens here, before any bind. */
   private async check(userName: string, password: string, directorySettings: DirectorySettings | undefined): Promise<StoredUser> {
-    if (userName === '' || userName.length > 256 || /[\u0000-\u001f\u007f]/.test(userName)) reject('invalid user name');
+    if (!isUsableName(userName)) reject('invalid user name');
     if (password === '') reject('empty password');
     if (password.length > MAX_PASSWORD_LENGTH) reject('password too long');
     const user = await findUser(this.store.db, userName);

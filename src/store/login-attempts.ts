@@ -1,39 +1,97 @@
-import { compiledOnce } from './compiled.js';
+/**
+ * Login attempt counters per key (`user:<name key>` or `source:<address>`). An attempt is counted *before* its
+ * password is checked, in one atomic upsert per key: 200 simultaneous guesses then get the counts 1..200 and only
+ * the first `blockAfter` are checked at all, in one process or in several sharing one PostgreSQL database. The
+ * row is only ever changed by single statements (no read-then-write), so no transaction is needed.
+ */
+import { sql } from 'kysely';
 import type { Executor } from './users.js';
 
-export interface AttemptRecord {
+export interface Reservation {
   key: string;
-  failures: number;
-  firstFailureAt: number;
+  /** Attempts counted in the window, this one included; above `blockAfter` the attempt is refused unchecked. */
+  attempts: number;
   blockedUntil: number;
 }
 
-const attemptsOf = compiledOnce((db, first: string, second: string) =>
-  db.selectFrom('login_attempts').select(['key', 'failures', 'first_failure_at', 'blocked_until']).where('key', 'in', [first, second]),
-);
-
-/** The records of one or two keys (a login reads its user name's and its source's on every attempt). */
-export async function readAttempts(db: Executor, keys: [string] | [string, string]): Promise<AttemptRecord[]> {
-  const rows = await attemptsOf(db, keys[0], keys[1] ?? keys[0]);
-  return rows.map((row) => ({ key: row.key, failures: Number(row.failures), firstFailureAt: Number(row.first_failure_at), blockedUntil: Number(row.blocked_until) }));
+export interface AttemptLimits {
+  windowMs: number;
+  blockAfter: number;
 }
 
-/** Counts one failure for each key, starting a new window when the old one has expired. */
-export async function recordFailure(db: Executor, key: string, now: number, windowMs: number, blockAfter: number, blockMs: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('login_attempts').select(['failures', 'first_failure_at']).where('key', '=', key).executeTakeFirst();
-    const fresh = !row || now - Number(row.first_failure_at) > windowMs;
-    const failures = fresh ? 1 : Number(row.failures) + 1;
-    const values = { failures, first_failure_at: fresh ? now : Number(row.first_failure_at), last_failure_at: now, blocked_until: failures >= blockAfter ? now + blockMs : 0 };
-    if (row) await trx.updateTable('login_attempts').set(values).where('key', '=', key).execute();
-    else
-      await trx
-        .insertInto('login_attempts')
-        .values({ key, ...values })
-        .execute();
-  });
+/**
+ * Counts one attempt for the key. A window that has expired, or a block that has been served, starts again at 1.
+ * The count stops one above `blockAfter` (it says "refused"; refused attempts are not checked, so they are not
+ * failures to remember one by one).
+ */
+export async function reserveAttempt(db: Executor, key: string, now: number, limits: AttemptLimits): Promise<Reservation> {
+  const expired = sql<boolean>`(login_attempts.blocked_until > 0 and login_attempts.blocked_until <= ${now})
+    or (login_attempts.blocked_until = 0 and ${now} - login_attempts.first_failure_at > ${limits.windowMs})`;
+  const row = await db
+    .insertInto('login_attempts')
+    .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, blocked_until: 0 })
+    .onConflict((conflict) =>
+      conflict.column('key').doUpdateSet({
+        failures: sql`case when ${expired} then 1 when login_attempts.failures > ${limits.blockAfter} then login_attempts.failures else login_attempts.failures + 1 end`,
+        first_failure_at: sql`case when ${expired} then ${now} else login_attempts.first_failure_at end`,
+        blocked_until: sql`case when ${expired} then 0 else login_attempts.blocked_until end`,
+        last_failure_at: now,
+      }),
+    )
+    .returning(['failures', 'blocked_until'])
+    .executeTakeFirstOrThrow();
+  return { key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) };
 }
 
-export async function clearAttempts(db: Executor, keys: string[]): Promise<void> {
-  await db.deleteFrom('login_attempts').where('key', 'in', keys).execute();
+/** The attempt was not a failure (a success, or a refusal that says nothing about the password): uncount it. */
+export async function refundAttempt(db: Executor, key: string): Promise<void> {
+  await db
+    .updateTable('login_attempts')
+    .set({ failures: sql`login_attempts.failures - 1` })
+    .where('key', '=', key)
+    .where('failures', '>', 0)
+    .execute();
+}
+
+/** A checked attempt failed: the key is blocked for `blockMs` once its count reaches `blockAfter`. */
+export async function settleFailure(db: Executor, key: string, now: number, blockAfter: number, blockMs: number): Promise<void> {
+  await db
+    .updateTable('login_attempts')
+    .set({ blocked_until: now + blockMs })
+    .where('key', '=', key)
+    .where('failures', '>=', blockAfter)
+    .where('blocked_until', '<=', now)
+    .execute();
+}
+
+export async function clearAttempts(db: Executor, keys: readonly string[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  const result = await db.deleteFrom('login_attempts').where('key', 'in', keys).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Forgets counters whose window and block are both over: without this the table grew with every name tried. */
+export async function purgeAttempts(db: Executor, now: number, windowMs: number): Promise<number> {
+  const result = await db
+    .deleteFrom('login_attempts')
+    .where('blocked_until', '<=', now)
+    .where('first_failure_at', '<', now - windowMs)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export interface LockedKey {
+  key: string;
+  attempts: number;
+  blockedUntil: number;
+}
+
+/** Keys refusing attempts now, for the administrator's view. */
+export async function lockedKeys(db: Executor, now: number, blockAfter: number): Promise<LockedKey[]> {
+  const rows = await db
+    .selectFrom('login_attempts')
+    .select(['key', 'failures', 'blocked_until'])
+    .where((eb) => eb.or([eb('blocked_until', '>', now), eb('failures', '>', blockAfter)]))
+    .execute();
+  return rows.map((row) => ({ key: row.key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) }));
 }
