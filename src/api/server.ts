@@ -5,6 +5,7 @@ import type { RosterApp } from '../app.js';
 import { RosterError } from '../errors.js';
 import { registerConsole } from '../web/routes.js';
 import { directoryRoutes } from './routes/directory.js';
+import { lockoutRoutes } from './routes/lockouts.js';
 import { sessionRoutes } from './routes/session.js';
 import { systemRoutes, type RouteDoc } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -64,6 +65,7 @@ export async function buildServer(app: RosterApp, options: { logger?: boolean } 
   server.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` } }));
   await sessionRoutes(server, app);
   await userRoutes(server, app);
+  await lockoutRoutes(server, app);
   await directoryRoutes(server, app);
   await webhookRoutes(server, app);
   await systemRoutes(server, app, routes);

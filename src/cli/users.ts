@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { unlockUserName } from '../admin/lockouts.js';
 import { createManualUser, publicUser, removeUser, streamUsers } from '../admin/users.js';
 import { ARCHIVE_ACCESS, PRIVILEGES } from '../config/schema.js';
 import { RosterError } from '../errors.js';
@@ -125,5 +126,16 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       await withStore(command, (store) => removeUser(store, name, 'cli'));
       process.stderr.write(`User '${name.trim()}' removed.\n`);
+    });
+
+  users
+    .command('unlock')
+    .description('lift the login block of a user name (after too many failed logins); needs no login')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const result = await withStore(command, (store) => unlockUserName(store, name));
+      if (options.json) await printJson(result);
+      else process.stderr.write(result.unlocked ? `Logins for '${result.userName}' are unlocked.\n` : `'${result.userName}' was not locked.\n`);
     });
 }

@@ -86,12 +86,14 @@ export interface LockedKey {
   blockedUntil: number;
 }
 
-/** Keys refusing attempts now, for the administrator's view. */
-export async function lockedKeys(db: Executor, now: number, blockAfter: number): Promise<LockedKey[]> {
+/** Which of the keys refuse attempts now, for the administrator's view. */
+export async function lockedKeys(db: Executor, now: number, blockAfter: number, keys: readonly string[]): Promise<LockedKey[]> {
+  if (keys.length === 0) return [];
   const rows = await db
     .selectFrom('login_attempts')
     .select(['key', 'failures', 'blocked_until'])
-    .where((eb) => eb.or([eb('blocked_until', '>', now), eb('failures', '>', blockAfter)]))
+    .where('key', 'in', keys)
+    .where((eb) => eb.or([eb('blocked_until', '>', now), eb('failures', '>=', blockAfter)]))
     .execute();
   return rows.map((row) => ({ key: row.key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) }));
 }

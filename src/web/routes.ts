@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RosterApp } from '../app.js';
+import { loginLockOf, unlockUserName } from '../admin/lockouts.js';
 import { deletePendingUserNow, keepPendingUser } from '../admin/pending.js';
 import { syncAlert } from '../admin/status.js';
 import { registerWebhookPages } from './webhook-pages.js';
@@ -22,6 +23,7 @@ import { changesList, runPage } from './run-page.js';
 import { explainForm, explanationView } from './explain-view.js';
 import { explainUser } from '../admin/explain.js';
 import { usersList, usersPage } from './users-list.js';
+import { loginLockView } from './lockout-view.js';
 import { applyPreset, settingsForm, settingsInput, valuesFromForm, valuesFromSettings } from './settings-form.js';
 import { html, type Html } from './html.js';
 
@@ -112,7 +114,14 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   server.get('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
     const user = await findUserByName(app.store, (request.params as { userName: string }).userName);
     if (!user) return full(request, reply, 'Not found', problemView('There is no such user.'), '/users', 404);
-    return full(request, reply, user.userName, userEditor(user), '/users');
+    const lock = loginLockView(await loginLockOf(app.store, user.userName), request.session!.csrfToken);
+    return full(request, reply, user.userName, html`${userEditor(user)}${lock}`, '/users');
+  });
+  server.post('/users/:userName/unlock', { preHandler: guard('admin') }, async (request, reply) => {
+    const { userName, unlocked } = await unlockUserName(app.store, (request.params as { userName: string }).userName);
+    const view = loginLockView(await loginLockOf(app.store, userName), request.session!.csrfToken, unlocked ? 'Logins unlocked.' : 'Logins were not blocked.');
+    if (request.headers['hx-request']) return send(reply, view);
+    return reply.redirect(`/users/${encodeURIComponent(userName)}`, 303);
   });
   server.post('/users/:userName', { preHandler: guard('admin') }, async (request, reply) => {
     const name = (request.params as { userName: string }).userName;

@@ -10,6 +10,8 @@ export interface TestServer {
   adminToken: string;
   /** The CLI's global options reaching the same database. */
   cliArgs: string[];
+  /** The SQLite data directory, for the CLI (`--data`). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startTestServer(backend: Backend = 'sqlite'): Promise<Test
     server,
     adminToken: login.json().token,
     cliArgs: ['--data', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])],
+    dataDir,
     close: async () => {
       await server.close();
       await app.close();
