@@ -1,6 +1,6 @@
 /** The administrator's answers to a pending deletion (options.deleteAfter): keep the user, or delete it now. */
 import { RosterError } from '../errors.js';
-import { userNameKey, type User } from '../model.js';
+import type { User } from '../model.js';
 import { appendEvents } from '../store/events.js';
 import { deleteSessionsOf } from '../store/sessions.js';
 import type { Store } from '../store/store.js';
@@ -27,8 +27,9 @@ export async function keepPendingUser(store: Store, name: string, actor: string)
 /** Delete now, without waiting for the grace period. */
 export async function deletePendingUserNow(store: Store, name: string, actor: string): Promise<void> {
   const user = await pendingUser(store, name);
+  const { id } = (await findUser(store.db, user.userName))!;
   await store.db.transaction().execute(async (trx) => {
-    await deleteSessionsOf(trx, userNameKey(user.userName));
+    await deleteSessionsOf(trx, id);
     await deleteUser(trx, user.userName);
     await appendEvents(trx, [deletedEvent(user, `deleted by an administrator while pending deletion since ${user.pendingDeletionSince}`)], actor);
   });

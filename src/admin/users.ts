@@ -192,7 +192,7 @@ export async function changeUser(store: Store, name: string, input: unknown, act
   };
   await store.db.transaction().execute(async (trx) => {
     await updateUser(trx, user.userName, userPatch);
-    if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(trx, userNameKey(user.userName));
+    if (patch.disabled || patch.password !== undefined || (patch.privileges && !patch.privileges.includes('login'))) await deleteSessionsOf(trx, user.id);
     await appendEvents(trx, changeEvents(user, userPatch), actor);
   });
   return publicUser((await findUser(store.db, user.userName))!);
@@ -202,7 +202,7 @@ export async function removeUser(store: Store, name: string, actor = 'admin'): P
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
   await store.db.transaction().execute(async (trx) => {
-    await deleteSessionsOf(trx, userNameKey(user.userName));
+    await deleteSessionsOf(trx, user.id);
     await deleteUser(trx, user.userName);
     await appendEvents(trx, [deletedEvent(user, 'deleted by an administrator')], actor);
   });

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RosterError } from '../errors.js';
 import type { RosterApp } from '../app.js';
 import { findSession } from '../store/sessions.js';
-import { findUser, type StoredUser } from '../store/users.js';
+import { findUserById, type StoredUser } from '../store/users.js';
 
 export const SESSION_COOKIE = 'roster_session';
 export const SESSION_LIFETIME_MS = 8 * 60 * 60 * 1000;
@@ -51,7 +51,7 @@ export async function resolveSession(app: RosterApp, request: FastifyRequest): P
   if (!found) return undefined;
   const session = await findSession(app.store.db, found.token);
   if (!session) return undefined;
-  const user = await findUser(app.store.db, session.userNameKey);
+  const user = await findUserById(app.store.db, session.userId);
   if (!user || user.disabled || !user.privileges.includes('login')) return undefined;
   return { user, token: found.token, csrfToken: session.csrfToken, via: found.via };
 }

@@ -75,6 +75,11 @@ export class Authenticator {
   ) {}
 
   async login(request: LoginRequest): Promise<User> {
+    return publicUser(await this.authenticate(request));
+  }
+
+  /** As login(), with the user's row id: sessions belong to it (a rename keeps it). */
+  async authenticate(request: LoginRequest): Promise<StoredUser> {
     const started = Date.now();
     const userName = request.userName.trim();
     // An unusable name is refused by check() below; it is counted against the source only, under one key, so
@@ -90,7 +95,7 @@ export class Authenticator {
       const user = await this.check(userName, request.password, directorySettings);
       await noteSuccess(this.store.db, ticket);
       this.log.info({ event: 'login', userName: user.userName, source: request.source, outcome: 'success', method: user.authentication }, 'login succeeded');
-      return publicUser(user);
+      return user;
     } catch (error) {
       const rejection = rejectionOf(error);
       if (ticket) await (rejection.countsAsFailure ? noteFailure(this.store.db, ticket, settings) : noteUncounted(this.store.db, ticket));

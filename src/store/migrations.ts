@@ -243,6 +243,17 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await sql`delete from settings where key = 'groups-fingerprint'`.execute(db);
       },
     },
+    // Sessions belong to the user's row id, which a rename keeps and nobody else ever gets (issue #12: a session
+    // that followed the name acted as whoever held the name next). Existing sessions are carried over to the id of
+    // the user now holding their name; the name key stays, for the record, but nothing looks sessions up by it.
+    '0012_sessions_user_id': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('sessions').addColumn('user_id', 'integer').execute();
+        await sql`update sessions set user_id = (select users.id from users where users.user_name_key = sessions.user_name_key)`.execute(db);
+        await sql`delete from sessions where user_id is null`.execute(db);
+        await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
+      },
+    },
     // How a run read the directory (DESIGN §5): "full" or "incremental" (and "single" for one user), and for a full
     // run why it was one. Shared with the admin-scale branch under the same name, so the two merge into one.
     '0016_run_mode': {

@@ -137,7 +137,10 @@ export interface LoginAttemptsTable {
 export interface SessionsTable {
   /** SHA-256 of the token: a leaked database does not hand out sessions. */
   token_hash: string;
+  /** The name when the session began (for the record; sessions are found by user_id). */
   user_name_key: string;
+  /** users.id: kept by renames, never reused (migration 0012). */
+  user_id: number | null;
   csrf_token: string;
   created_at: number;
   expires_at: number;

@@ -292,6 +292,12 @@ export async function findUser(db: Executor, userName: string): Promise<StoredUs
   return row ? toUser(row) : undefined;
 }
 
+/** The user with this row id: what a session belongs to (a rename keeps it; no other user ever gets it). */
+export async function findUserById(db: Executor, id: number): Promise<StoredUser | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
 export async function findPasswordHash(db: Executor, userName: string): Promise<string | null> {
   const row = await db.selectFrom('users').select('password_hash').where('user_name_key', '=', userNameKey(userName)).executeTakeFirst();
   return row?.password_hash ?? null;

@@ -68,9 +68,9 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   server.post('/login', async (request, reply) => {
     const body = request.body as Body;
     try {
-      const user = await app.auth.login({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
+      const user = await app.auth.authenticate({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
       app.metrics.login('success');
-      const session = await createSession(app.store.db, user.userName.toLowerCase(), SESSION_LIFETIME_MS);
+      const session = await createSession(app.store.db, user, SESSION_LIFETIME_MS);
       reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
       return reply.redirect('/', 303);
     } catch (error) {

@@ -51,8 +51,8 @@ for (const backend of BACKENDS) {
       });
       const sync = () => runSync(test.store, settings, { trigger: 'test' });
       await sync();
-      await auth.login({ userName: 'bob', password: USER_PASSWORD });
-      const session = await createSession(test.store.db, 'bob', 60_000);
+      const bobLogin = await auth.authenticate({ userName: 'bob', password: USER_PASSWORD });
+      const session = await createSession(test.store.db, bobLogin, 60_000);
 
       await changeMember(directory, 'delete', 'bob');
       await changeMember(directory, 'delete', 'alice');

@@ -3,8 +3,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { saveDirectorySettings } from '../../src/store/settings.js';
+import { updateUser } from '../../src/store/users.js';
+import { runSync } from '../../src/sync/run.js';
+import { OPENLDAP_BASE, PEOPLE, USER_PASSWORD, openLdapFixture } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
+import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
+import { openLdapSettings } from '../helpers/settings.js';
+import { adminClient, startDirectory, stopAllDirectories } from '../helpers/slapd.js';
 
 let t: TestServer;
 before(async () => {
@@ -12,6 +18,7 @@ before(async () => {
 });
 after(async () => {
   await t.close();
+  await stopAllDirectories();
 });
 
 const admin = () => ({ authorization: `Bearer ${t.adminToken}` });
@@ -60,5 +67,39 @@ describe('lockouts an administrator can lift', () => {
     const unlocked = await t.server.inject({ method: 'POST', url: '/users/victim2/unlock', headers: { cookie, 'hx-request': 'true', 'x-csrf-token': session.json().csrfToken } });
     assert.match(unlocked.body, /Logins unlocked/);
     assert.equal((await login('victim2', 'Victim-Pass-1')).statusCode, 200);
+  });
+});
+
+describe('sessions bound to the account, not the name', () => {
+  it('a sync renaming bob to robert and alice to bob leaves each session with its own account', async () => {
+    const directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
+    // Every user in scope (no group selection): the renamed entries stay in scope under their new names.
+    const settings = openLdapSettings(directory, { login: { failureResponseMs: 0 } });
+    await saveDirectorySettings(t.app.store.db, t.app.store.secrets, settings);
+    await runSync(t.app.store, settings, { trigger: 'test' });
+    await updateUser(t.app.store.db, 'alice', { privileges: ['login', 'admin'] });
+    const bobToken = (await login('bob', USER_PASSWORD)).json().token as string;
+    const aliceToken = (await login('alice', USER_PASSWORD)).json().token as string;
+    const client = await adminClient(directory);
+    await client.modifyDN(`uid=bob,${PEOPLE}`, 'uid=robert');
+    await client.modifyDN(`uid=alice,${PEOPLE}`, 'uid=bob');
+    await client.unbind();
+    const report = await runSync(t.app.store, settings, { trigger: 'test' });
+    assert.equal(report.users.updated.length, 2, JSON.stringify(report.users));
+    const me = async (token: string) => (await t.server.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).json();
+    const oldBob = await me(bobToken);
+    assert.equal(oldBob.userName, 'robert', 'the session follows its account through the rename');
+    assert.ok(!oldBob.privileges.includes('admin'), "bob's old session does not act as alice, with her admin privilege");
+    assert.equal((await t.server.inject({ url: '/api/users', headers: { authorization: `Bearer ${bobToken}` } })).statusCode, 403);
+    assert.equal((await me(aliceToken)).userName, 'bob');
+    assert.ok((await me(aliceToken)).privileges.includes('admin'));
+  });
+
+  it('a user deleted and a new one given the same name: the old session ends', async () => {
+    await t.server.inject({ method: 'POST', url: '/api/users', headers: admin(), payload: { userName: 'reused', password: 'Reused-Pass-1' } });
+    const token = (await login('reused', 'Reused-Pass-1')).json().token as string;
+    assert.equal((await t.server.inject({ method: 'DELETE', url: '/api/users/reused', headers: admin() })).statusCode, 204);
+    await t.server.inject({ method: 'POST', url: '/api/users', headers: admin(), payload: { userName: 'reused', password: 'Other-Pass-1', privileges: ['login', 'admin'] } });
+    assert.equal((await t.server.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
   });
 });

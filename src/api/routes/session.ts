@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { RosterApp } from '../../app.js';
-import { changeUser, getUser, publicUser } from '../../admin/users.js';
+import { changeUser, publicUser } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { createSession, deleteSession } from '../../store/sessions.js';
 import { SESSION_LIFETIME_MS, requireUser, sessionCookie } from '../auth.js';
@@ -22,18 +22,17 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
     },
     async (request, reply) => {
       const { userName, password } = request.body as { userName: string; password: string };
-      let user;
+      let stored;
       try {
-        user = await app.auth.login({ userName, password, source: request.ip });
+        stored = await app.auth.authenticate({ userName, password, source: request.ip });
       } catch (error) {
         app.metrics.login((error as RosterError).code ?? 'error');
         throw error;
       }
       app.metrics.login('success');
-      const stored = await getUser(app.store, user.userName);
-      const session = await createSession(app.store.db, user.userName.toLowerCase(), SESSION_LIFETIME_MS);
+      const session = await createSession(app.store.db, stored, SESSION_LIFETIME_MS);
       reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
-      return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: stored };
+      return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: publicUser(stored) };
     },
   );
 
