@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { validateSettings } from '../config/load.js';
-import type { DirectorySettings } from '../config/schema.js';
+import type { ConnectionSettings, DirectorySettings } from '../config/schema.js';
+import { RosterError } from '../errors.js';
 import type { SecretBox } from './secrets.js';
 import type { Executor } from './users.js';
 
@@ -34,15 +35,29 @@ export function decodeDirectorySettings(raw: string, box: SecretBox): DirectoryS
   return validateSettings({ ...stored, connection: { ...stored.connection, password: box.open(stored.connection.password) } });
 }
 
+/** What decides where the stored password goes and how it travels: changing any of these needs the password again. */
+const PASSWORD_BOUND_FIELDS = ['server', 'protocol', 'ignoreSslWarnings', 'caCertificate'] as const satisfies ReadonlyArray<keyof ConnectionSettings>;
+
 /**
  * Validates settings whose password may be left out: the password is write-only (never shown), so an absent one
- * means "keep the stored password".
+ * means "keep the stored password", but only towards the stored server, protocol and TLS settings. Otherwise
+ * anyone allowed to test settings could point them at a listener of their own and receive the password
+ * (issue #12), in clear with `protocol: ldap`.
  */
 export async function validateKeepingStoredPassword(db: Executor, box: SecretBox, input: unknown): Promise<DirectorySettings> {
   const settings = structuredClone(input) as { connection?: { password?: unknown } } | null;
   if (settings && typeof settings === 'object' && settings.connection && typeof settings.connection === 'object' && settings.connection.password === undefined) {
     const current = await loadDirectorySettings(db, box).catch(() => undefined);
-    if (current) settings.connection.password = current.connection.password;
+    if (current && current.connection.password !== '') {
+      settings.connection.password = current.connection.password;
+      const validated = validateSettings(settings);
+      const changed = PASSWORD_BOUND_FIELDS.filter((field) => JSON.stringify(validated.connection[field] ?? null) !== JSON.stringify(current.connection[field] ?? null));
+      if (changed.length > 0) {
+        const message = `required again because ${changed.map((field) => `connection.${field}`).join(', ')} changed: the stored password is only sent to the stored server`;
+        throw new RosterError('CONFIG_INVALID', `Invalid settings: connection.password: ${message}`, { details: [{ path: 'connection.password', message }] });
+      }
+      return validated;
+    }
   }
   return validateSettings(settings);
 }

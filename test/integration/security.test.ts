@@ -2,6 +2,7 @@
  * Issue #12's findings, each attack reproduced against the server as an outsider or an administrator would try it.
  */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { saveDirectorySettings } from '../../src/store/settings.js';
 import { deleteUser, updateUser } from '../../src/store/users.js';
@@ -9,7 +10,7 @@ import { runSync } from '../../src/sync/run.js';
 import { OPENLDAP_BASE, PEOPLE, USER_PASSWORD, openLdapFixture } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from '../helpers/server.js';
-import { openLdapSettings } from '../helpers/settings.js';
+import { openLdapInput, openLdapSettings } from '../helpers/settings.js';
 import { adminClient, startDirectory, stopAllDirectories } from '../helpers/slapd.js';
 
 let t: TestServer;
@@ -101,5 +102,40 @@ describe('sessions bound to the account, not the name', () => {
     await deleteUser(t.app.store.db, 'reused');
     await t.server.inject({ method: 'POST', url: '/api/users', headers: admin(), payload: { userName: 'reused', password: 'Other-Pass-1', privileges: ['login', 'admin'] } });
     assert.equal((await t.server.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401);
+  });
+});
+
+describe('the stored directory password stays with the stored server', () => {
+  it('refuses to send it to another server, protocol or TLS setting (400 naming connection.password); the listener receives nothing', async () => {
+    const directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
+    const input = openLdapInput(directory, { login: { failureResponseMs: 0 } }) as { connection: Record<string, unknown> };
+    assert.equal((await t.server.inject({ method: 'PUT', url: '/api/directory/settings', headers: admin(), payload: input })).statusCode, 200);
+    const received: Buffer[] = [];
+    const listener = createServer((socket) => socket.on('data', (chunk) => received.push(chunk)));
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const { password: _password, ...withoutPassword } = input.connection;
+      const attempts = [
+        { ...withoutPassword, server: `127.0.0.1:${(listener.address() as AddressInfo).port}` },
+        { ...withoutPassword, protocol: 'ldap-ssl' },
+        { ...withoutPassword, ignoreSslWarnings: true, protocol: 'ldap-tls' },
+      ];
+      for (const connection of attempts) {
+        for (const [method, url] of [
+          ['POST', '/api/directory/test'],
+          ['PUT', '/api/directory/settings'],
+        ] as const) {
+          const response = await t.server.inject({ method, url, headers: admin(), payload: { ...input, connection } });
+          assert.equal(response.statusCode, 400, `${method} ${url} ${JSON.stringify(connection)}: ${response.body}`);
+          assert.equal(response.json().error.details[0].path, 'connection.password');
+        }
+      }
+      assert.equal(Buffer.concat(received).length, 0, 'nothing reached the listener');
+      // Unchanged server, protocol and TLS: the stored password is kept, as before.
+      const same = await t.server.inject({ method: 'POST', url: '/api/directory/test', headers: admin(), payload: { ...input, connection: withoutPassword } });
+      assert.equal(same.statusCode, 200, same.body);
+    } finally {
+      listener.close();
+    }
   });
 });
