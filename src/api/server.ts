@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import type { RosterApp } from '../app.js';
 import { RosterError } from '../errors.js';
 import { registerConsole } from '../web/routes.js';
+import { registerDepthLimitedJson } from './input-bounds.js';
 import { directoryRoutes } from './routes/directory.js';
 import { lockoutRoutes } from './routes/lockouts.js';
 import { sessionRoutes } from './routes/session.js';
@@ -46,6 +47,7 @@ export async function buildServer(app: RosterApp, options: { logger?: boolean } 
     if (route.url.startsWith('/api') || route.url === '/metrics') routes.push({ method: route.method, url: route.url, schema: route.schema });
   });
   await server.register(formbody);
+  registerDepthLimitedJson(server);
   server.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     return payload;

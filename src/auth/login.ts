@@ -22,6 +22,9 @@ export interface LoginRequest {
   source?: string;
 }
 
+/** Bytes a login request body may have: a 256-character name and a 1,024-character password, percent-encoded. */
+export const LOGIN_BODY_LIMIT = 16 * 1024;
+
 type Rejection = { code: ErrorCode; reason: string; countsAsFailure: boolean };
 
 const CALLER_MESSAGES: Partial<Record<ErrorCode, string>> = {

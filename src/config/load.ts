@@ -32,14 +32,25 @@ export function invalidSettings(issues: FieldIssue[]): RosterError {
   return new RosterError('CONFIG_INVALID', `Invalid directory settings:\n  ${lines.join('\n  ')}`, { details: issues });
 }
 
+/**
+ * `connection.passwordSet` is what the API and `directory show` print instead of the password; settings read and
+ * sent back as they are must not fail on it. Every other unknown key, at any depth, is an error (a typo in a nested
+ * key was silently dropped before, issue #12).
+ */
+function withoutShownOnlyKeys(input: PlainObject): PlainObject {
+  if (!isPlainObject(input.connection) || !('passwordSet' in input.connection)) return input;
+  const { passwordSet: _shown, ...connection } = input.connection;
+  return { ...input, connection };
+}
+
 /** Validates settings (applying the preset first); throws CONFIG_INVALID listing every invalid field. */
 export function validateSettings(input: unknown): DirectorySettings {
   if (!isPlainObject(input)) throw invalidSettings([{ path: '(root)', message: 'the settings must be an object (YAML mapping or JSON object)' }]);
-  let withPreset = input;
+  let withPreset = withoutShownOnlyKeys(input);
   if (input.preset !== undefined) {
     const preset = PRESETS[input.preset as PresetName];
     if (!preset) throw invalidSettings([{ path: 'preset', message: `unknown preset "${String(input.preset)}"; use ${Object.keys(PRESETS).join(' or ')}` }]);
-    withPreset = mergeOver(structuredClone(preset) as unknown as PlainObject, input);
+    withPreset = mergeOver(structuredClone(preset) as unknown as PlainObject, withPreset);
   }
   const result = directorySettingsSchema.safeParse(withPreset);
   if (!result.success) throw invalidSettings(issuesFrom(result.error));

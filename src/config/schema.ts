@@ -100,7 +100,7 @@ const duration = z
   .trim()
   .refine((value) => (parseDuration(value) ?? 0) > 0, 'must be a positive duration such as "24h", "7d" or "90m"');
 
-export const connectionSchema = z.object({
+export const connectionSchema = z.strictObject({
   server: serverList.describe('DNS name or IP address of the LDAP server; host:port or [IPv6]:port; several separated by spaces are tried in order (failover).'),
   protocol: z.enum(['ldap', 'ldap-tls', 'ldap-ssl']).default('ldap').describe('ldap: unencrypted on port 389; ldap-tls: StartTLS on port 389; ldap-ssl: TLS on port 636.'),
   ignoreSslWarnings: z.boolean().default(false).describe('Accept a certificate that cannot be verified (self-signed, wrong name). Only with ldap-tls or ldap-ssl.'),
@@ -121,7 +121,7 @@ export const connectionSchema = z.object({
   pageSize: z.number().int().min(1).max(10000).default(500).describe('Entries per page (RFC 2696 paged searches): at most the server limit (AD: 1000), below nsSizeLimit (389).'),
 });
 
-export const usersSchema = z.object({
+export const usersSchema = z.strictObject({
   filter: ldapFilter.optional().describe('LDAP filter selecting user objects, e.g. (objectClass=posixAccount). Optional: all objects when absent.'),
   userName: attributeName.describe('Attribute holding the user name Roster uses (uid, sAMAccountName, userPrincipalName).'),
   localPartOnly: z.boolean().default(false).describe('Use only the part before "@" of the user name (alice@example.com -> alice).'),
@@ -132,7 +132,7 @@ export const usersSchema = z.object({
 });
 
 export const groupsSchema = z
-  .object({
+  .strictObject({
     filter: ldapFilter.optional().describe('LDAP filter selecting group objects, e.g. (objectClass=posixGroup).'),
     name: attributeName.default('cn').describe('Attribute holding the group name.'),
     description: attributeName.optional().describe('Attribute holding a human-readable description.'),
@@ -153,7 +153,7 @@ export const groupsSchema = z
     }
   });
 
-export const optionsSchema = z.object({
+export const optionsSchema = z.strictObject({
   deleteUsers: z.boolean().default(false).describe('Delete Roster users whose entry was deleted, left the selected groups or no longer matches the filter.'),
   deleteAfter: z
     .string()
@@ -177,7 +177,7 @@ export const optionsSchema = z.object({
     ),
 });
 
-export const defaultPrivilegesSchema = z.object({
+export const defaultPrivilegesSchema = z.strictObject({
   privileges: z
     .array(z.enum(PRIVILEGES))
     .default(['login'])
@@ -188,7 +188,7 @@ export const defaultPrivilegesSchema = z.object({
     .describe(`Access to their own archive: ${ARCHIVE_ACCESS.join(', ')}.`),
 });
 
-export const loginSchema = z.object({
+export const loginSchema = z.strictObject({
   delayAfterFailures: z
     .number()
     .int()

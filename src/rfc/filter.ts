@@ -85,8 +85,15 @@ export function filterAttributes(node: FilterNode): Set<string> {
   return new Set(filterAttributeSpellings(node).keys());
 }
 
+/**
+ * Nesting depth a filter may have. RFC 4515 sets none, and the parser recurses per level: a 20,000-deep filter
+ * overflowed the stack (a 500) or was stored and sent to the server (issue #12). Real filters nest a few levels.
+ */
+export const MAX_FILTER_DEPTH = 32;
+
 class Parser {
   position = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   atEnd(): boolean {
@@ -104,8 +111,10 @@ class Parser {
       throw new FilterSyntaxError(`expected "(" at position ${this.position + 1}; a filter looks like (objectClass=person)`);
     }
     this.position++;
+    if (++this.depth > MAX_FILTER_DEPTH) throw new FilterSyntaxError(`the filter is nested more than ${MAX_FILTER_DEPTH} levels deep`);
     this.skipSpaces();
     const node = this.parseComponent();
+    this.depth--;
     this.skipSpaces();
     if (this.text[this.position] !== ')') throw new FilterSyntaxError('unbalanced parentheses: a closing ")" is missing');
     this.position++;

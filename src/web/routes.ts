@@ -16,6 +16,8 @@ import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
 import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
+import { LOGIN_BODY_LIMIT } from '../auth/login.js';
+import { MAX_USER_NAME_LENGTH } from '../model.js';
 import { page } from './layout.js';
 import { loginPage, mePage, problemView, runsPage, userEditor } from './pages.js';
 import { isSectionName, jobView, reportView, sectionPage } from './report-view.js';
@@ -65,8 +67,11 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
   };
 
   server.get('/login', async (_request, reply) => send(reply, page('Log on', loginPage())));
-  server.post('/login', async (request, reply) => {
+  server.post('/login', { bodyLimit: LOGIN_BODY_LIMIT }, async (request, reply) => {
     const body = request.body as Body;
+    // Refused before it reaches the log or the database (a 1 MB name was written to both, issue #12).
+    if (String(body.userName ?? '').length > MAX_USER_NAME_LENGTH)
+      return send(reply, page('Log on', loginPage(`The user name is longer than ${MAX_USER_NAME_LENGTH} characters.`)), 400);
     try {
       const user = await app.auth.authenticate({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
       app.metrics.login('success');

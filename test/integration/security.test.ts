@@ -139,3 +139,45 @@ describe('the stored directory password stays with the stored server', () => {
     }
   });
 });
+
+describe('bounded input before authentication', () => {
+  const attemptRows = async () => (await t.app.store.db.selectFrom('login_attempts').select('key').execute()).length;
+
+  it('refuses over-long user names in the console form and the API without a log line or a row', async () => {
+    const before = await attemptRows();
+    const form = (userName: string) =>
+      t.server.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `userName=${userName}&password=x` });
+    assert.equal((await form('x'.repeat(257))).statusCode, 400);
+    assert.equal((await form('x'.repeat(1_000_000))).statusCode, 413);
+    assert.equal((await login('x'.repeat(257), 'x')).statusCode, 400);
+    assert.equal(await attemptRows(), before);
+  });
+
+  it('answers 400, not 500, to JSON nested 20,000 deep, and stores no 20,000-deep filter', async () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const response = await t.server.inject({
+      method: 'PUT',
+      url: '/api/directory/settings',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      payload: `{"a":${deep}}`,
+    });
+    assert.equal(response.statusCode, 400, response.body);
+    assert.equal(response.json().error.code, 'INPUT_INVALID');
+    const filter = '(&'.repeat(20_000) + '(uid=x)' + ')'.repeat(20_000);
+    const settings = { preset: 'openldap', connection: { server: '127.0.0.1:1', password: 'x', administrativeDn: 'cn=x' }, users: { filter } };
+    const stored = await t.server.inject({ method: 'PUT', url: '/api/directory/settings', headers: admin(), payload: settings });
+    assert.equal(stored.statusCode, 400, stored.body);
+    assert.deepEqual(
+      stored.json().error.details.map((detail: { path: string }) => detail.path),
+      ['users.filter'],
+    );
+  });
+
+  it('rejects typos in nested settings keys instead of dropping them', async () => {
+    const settings = { preset: 'openldap', connection: { server: '127.0.0.1:1', password: 'x', administrativeDn: 'cn=x', ignoreSSLWarnings: true }, options: { deleteUser: true } };
+    const response = await t.server.inject({ method: 'PUT', url: '/api/directory/settings', headers: admin(), payload: settings });
+    assert.equal(response.statusCode, 400, response.body);
+    assert.match(response.body, /ignoreSSLWarnings/);
+    assert.match(response.body, /deleteUser/);
+  });
+});

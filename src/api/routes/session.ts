@@ -3,12 +3,14 @@ import type { RosterApp } from '../../app.js';
 import { changeUser, publicUser } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { createSession, deleteSession } from '../../store/sessions.js';
+import { LOGIN_BODY_LIMIT } from '../../auth/login.js';
 import { SESSION_LIFETIME_MS, requireUser, sessionCookie } from '../auth.js';
 
 export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   server.post(
     '/api/login',
     {
+      bodyLimit: LOGIN_BODY_LIMIT,
       schema: {
         tags: ['session'],
         summary: 'Log on with a user name and password (directory or local); returns a bearer token and sets the session cookie.',
