@@ -50,6 +50,9 @@ export async function buildServer(app: RosterApp, options: { logger?: boolean } 
   registerDepthLimitedJson(server);
   server.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    // Pages and API answers carry users, settings and tokens: no cache (a shared computer's, a proxy's) may keep
+    // them (issue #12). Static assets set their own caching.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
   server.setErrorHandler((error: FastifyError, request, reply) => {

@@ -60,11 +60,12 @@ function messages(notice?: string, error?: string): Html {
   return html`${notice ? html`<p class="notice">${notice}</p>` : ''}${error ? html`<p class="problem" role="alert">${error}</p>` : ''}`;
 }
 
-export function loginPage(error?: string): Html {
+export function loginPage(error?: string, csrfToken = ''): Html {
   return html`<section class="login">
     <h1>Log on to Roster</h1>
     ${messages(undefined, error)}
     <form method="post" action="/login">
+      <input type="hidden" name="_csrf" value="${csrfToken}" />
       <label for="userName">User name</label><input type="text" id="userName" name="userName" autocomplete="username" required autofocus /> <label for="password">Password</label
       ><input type="password" id="password" name="password" autocomplete="current-password" required />
       <div class="actions"><button type="submit">Log on</button></div>

@@ -2,6 +2,7 @@
  * The web console: server-rendered pages, enhanced by htmx (partial updates), usable without JavaScript for
  * logging on and saving. Cookie sessions; every POST but the login form checks the CSRF token.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +16,7 @@ import { saveSettings, settingsFromInput, storedSettingsIfAny, syncNow, testSett
 import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
-import { SESSION_LIFETIME_MS, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
+import { SESSION_LIFETIME_MS, parseCookies, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
 import { LOGIN_BODY_LIMIT } from '../auth/login.js';
 import { MAX_USER_NAME_LENGTH } from '../model.js';
 import { page } from './layout.js';
@@ -34,6 +35,13 @@ const HTMX = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8');
 const CSS = readFileSync(new URL('../../web/static/roster.css', import.meta.url), 'utf8');
 
 type Body = Record<string, unknown>;
+
+const LOGIN_CSRF_COOKIE = 'roster_login_csrf';
+
+function loginCsrfCookie(token: string, request: FastifyRequest): string {
+  const secure = request.protocol === 'https' || process.env.ROSTER_SECURE_COOKIES === '1' ? '; Secure' : '';
+  return `${LOGIN_CSRF_COOKIE}=${token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600${secure}`;
+}
 
 /** htmx swaps only 2xx answers: a form shown again with its errors is 200 to htmx, 400 to a plain form post. */
 function invalid(request: FastifyRequest): number {
@@ -66,12 +74,21 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     return send(reply, page(title, body, { ...context(session, current), alert }), status);
   };
 
-  server.get('/login', async (_request, reply) => send(reply, page('Log on', loginPage())));
+  // Login CSRF (issue #12): a page elsewhere could post its own credentials to /login and log the visitor on as
+  // the attacker. The form carries a token that must equal a SameSite=Strict cookie set with the form, which a
+  // cross-site post does not send (double submit).
+  const loginForm = (request: FastifyRequest, reply: FastifyReply, error?: string, status = 200) => {
+    const token = randomBytes(18).toString('base64url');
+    reply.header('set-cookie', loginCsrfCookie(token, request));
+    return send(reply, page('Log on', loginPage(error, token)), status);
+  };
+  server.get('/login', async (request, reply) => loginForm(request, reply));
   server.post('/login', { bodyLimit: LOGIN_BODY_LIMIT }, async (request, reply) => {
     const body = request.body as Body;
+    const expected = parseCookies(request.headers.cookie)[LOGIN_CSRF_COOKIE];
+    if (!expected || body._csrf !== expected) return loginForm(request, reply, 'The form was refused (missing or stale security token); try again.', 403);
     // Refused before it reaches the log or the database (a 1 MB name was written to both, issue #12).
-    if (String(body.userName ?? '').length > MAX_USER_NAME_LENGTH)
-      return send(reply, page('Log on', loginPage(`The user name is longer than ${MAX_USER_NAME_LENGTH} characters.`)), 400);
+    if (String(body.userName ?? '').length > MAX_USER_NAME_LENGTH) return loginForm(request, reply, `The user name is longer than ${MAX_USER_NAME_LENGTH} characters.`, 400);
     try {
       const user = await app.auth.authenticate({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
       app.metrics.login('success');
@@ -81,7 +98,7 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     } catch (error) {
       if (!isRosterError(error)) throw error;
       app.metrics.login(error.code);
-      return send(reply, page('Log on', loginPage(error.message)), 401);
+      return loginForm(request, reply, error.message, error.status);
     }
   });
   server.post('/logout', { preHandler: guard() }, async (request, reply) => {

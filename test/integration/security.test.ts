@@ -26,6 +26,20 @@ const admin = () => ({ authorization: `Bearer ${t.adminToken}` });
 const login = (userName: string, password: string, remoteAddress = '203.0.113.9') =>
   t.server.inject({ method: 'POST', url: '/api/login', payload: { userName, password }, remoteAddress });
 
+/** The console's login form as a browser posts it: the token from the form, the cookie set with it. */
+async function consoleLogin(userName: string, password: string, options: { withToken?: boolean } = {}) {
+  const form = await t.server.inject({ url: '/login' });
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+  const cookie = String(form.headers['set-cookie']).split(';')[0]!;
+  const fields = new URLSearchParams({ userName, password, ...(options.withToken === false ? {} : { _csrf: token }) });
+  return t.server.inject({
+    method: 'POST',
+    url: '/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(options.withToken === false ? {} : { cookie }) },
+    payload: fields.toString(),
+  });
+}
+
 async function lockOut(userName: string): Promise<void> {
   // Ten failures from ten addresses block the name (the per-source count stays low).
   await Promise.all(Array.from({ length: 10 }, (_, i) => login(userName, `guess-${i}`, `198.51.100.${i + 1}`)));
@@ -145,10 +159,8 @@ describe('bounded input before authentication', () => {
 
   it('refuses over-long user names in the console form and the API without a log line or a row', async () => {
     const before = await attemptRows();
-    const form = (userName: string) =>
-      t.server.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `userName=${userName}&password=x` });
-    assert.equal((await form('x'.repeat(257))).statusCode, 400);
-    assert.equal((await form('x'.repeat(1_000_000))).statusCode, 413);
+    assert.equal((await consoleLogin('x'.repeat(257), 'x')).statusCode, 400);
+    assert.equal((await consoleLogin('x'.repeat(1_000_000), 'x')).statusCode, 413);
     assert.equal((await login('x'.repeat(257), 'x')).statusCode, 400);
     assert.equal(await attemptRows(), before);
   });
@@ -179,5 +191,30 @@ describe('bounded input before authentication', () => {
     assert.equal(response.statusCode, 400, response.body);
     assert.match(response.body, /ignoreSSLWarnings/);
     assert.match(response.body, /deleteUser/);
+  });
+});
+
+describe('lesser findings', () => {
+  it('login CSRF: a cross-site post of the login form (no token, no cookie) logs nobody on', async () => {
+    const forged = await consoleLogin('admin', ADMIN_PASSWORD, { withToken: false });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(String(forged.headers['set-cookie'] ?? '').includes('roster_session='), false);
+    const real = await consoleLogin('admin', ADMIN_PASSWORD);
+    assert.equal(real.statusCode, 303);
+    assert.match(String(real.headers['set-cookie']), /roster_session=/);
+  });
+
+  it('login and admin pages and API answers are not stored by caches', async () => {
+    const session = await login('admin', ADMIN_PASSWORD);
+    const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+    for (const response of [
+      await t.server.inject({ url: '/login' }),
+      await t.server.inject({ url: '/users', headers: { cookie } }),
+      await t.server.inject({ url: '/directory', headers: { cookie } }),
+      session,
+      await t.server.inject({ url: '/api/users', headers: admin() }),
+    ]) {
+      assert.equal(response.headers['cache-control'], 'no-store', response.raw.req.url);
+    }
   });
 });
