@@ -167,10 +167,7 @@ export async function changeUser(store: Store, name: string, input: unknown, act
   const patch = parse(userPatchSchema, input);
   const user = await findUser(store.db, name);
   if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
-  if (actingUser !== undefined && userNameKey(actingUser) === userNameKey(user.userName) && (patch.disabled || (patch.privileges && !patch.privileges.includes('admin')))) {
-    // An administrator locking themselves out is almost always a slip; another administrator can do it.
-    throw new RosterError('CONFLICT', 'You cannot disable yourself or remove your own admin privilege.');
-  }
+  if (actingUser !== undefined && userNameKey(actingUser) === userNameKey(user.userName)) refuseSelfLockout(user, patch);
   if (user.source === 'directory' && (patch.fullName !== undefined || patch.emailAddresses !== undefined)) {
     throw new RosterError('INPUT_INVALID', 'fullName and emailAddresses of a directory user come from the directory', {
       details: [{ path: patch.fullName !== undefined ? 'fullName' : 'emailAddresses', message: 'comes from the directory' }],
@@ -196,6 +193,17 @@ export async function changeUser(store: Store, name: string, input: unknown, act
     await appendEvents(trx, changeEvents(user, userPatch), actor);
   });
   return publicUser((await findUser(store.db, user.userName))!);
+}
+
+/**
+ * An administrator locking themselves out is almost always a slip; another administrator can do it. Out means:
+ * disabled, without `admin` or `login` (issue #12), or logging on another way than the one that works now.
+ */
+function refuseSelfLockout(user: User, patch: z.infer<typeof userPatchSchema>): void {
+  const lost = patch.privileges ? (['admin', 'login'] as const).filter((privilege) => !patch.privileges!.includes(privilege)) : [];
+  if (patch.disabled || lost.length > 0) throw new RosterError('CONFLICT', `You cannot disable yourself or remove your own ${lost.join(' or ') || 'admin'} privilege.`);
+  if (patch.authentication !== undefined && patch.authentication !== user.authentication)
+    throw new RosterError('CONFLICT', 'You cannot switch your own authentication: you could not log on again if the other way does not work for you.');
 }
 
 export async function removeUser(store: Store, name: string, actor = 'admin'): Promise<void> {

@@ -204,7 +204,9 @@ export const loginSchema = z.strictObject({
     .min(0)
     .max(5000)
     .default(250)
-    .describe('Every failed login answers no sooner than this, so unknown users and wrong passwords take the same time.'),
+    .describe(
+      'Every failed login answers no sooner than this, so unknown users and wrong passwords take the same time. Values under 100 act as 100: less lets the work done show in the time.',
+    ),
 });
 
 export type LoginSettings = z.infer<typeof loginSchema>;

@@ -3,9 +3,10 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { saveDirectorySettings } from '../../src/store/settings.js';
-import { deleteUser, updateUser } from '../../src/store/users.js';
+import { deleteUser, insertUser, updateUser } from '../../src/store/users.js';
 import { runSync } from '../../src/sync/run.js';
 import { OPENLDAP_BASE, PEOPLE, USER_PASSWORD, openLdapFixture } from '../fixtures/openldap.js';
 import { runCli } from '../helpers/cli.js';
@@ -216,5 +217,70 @@ describe('lesser findings', () => {
     ]) {
       assert.equal(response.headers['cache-control'], 'no-store', response.raw.req.url);
     }
+  });
+});
+
+describe('lesser findings, with a directory', () => {
+  it('an administrator cannot remove their own login privilege or switch their own authentication', async () => {
+    for (const payload of [{ privileges: ['admin'] }, { authentication: 'directory' }, { privileges: ['login'] }, { disabled: true }]) {
+      const response = await t.server.inject({ method: 'PATCH', url: '/api/users/admin', headers: admin(), payload });
+      assert.equal(response.statusCode, 409, JSON.stringify(payload));
+    }
+    assert.equal((await t.server.inject({ method: 'PATCH', url: '/api/users/admin', headers: admin(), payload: { authentication: 'local' } })).statusCode, 200);
+    assert.equal((await login('admin', ADMIN_PASSWORD)).statusCode, 200);
+  });
+
+  it('with failureResponseMs 0, an unknown name and a wrong directory password take the same time (gap under 5 ms)', async () => {
+    const directory = await startDirectory({ flavor: 'openldap', baseDn: OPENLDAP_BASE, ldif: openLdapFixture() });
+    const settings = openLdapSettings(directory, { groups: { groups: ['MailStore Users'] }, login: { failureResponseMs: 0, blockAfterFailures: 1000, delayAfterFailures: 1000 } });
+    await saveDirectorySettings(t.app.store.db, t.app.store.secrets, settings);
+    await runSync(t.app.store, settings, { trigger: 'test' });
+    await sleep(1100); // the authenticator reads changed settings within a second
+    const time = async (userName: string) => {
+      const started = performance.now();
+      const response = await login(userName, 'wrong-password', '192.0.2.77');
+      assert.equal(response.statusCode, 401);
+      return performance.now() - started;
+    };
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const unknown: number[] = [];
+    const known: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      unknown.push(await time(`nobody-${i}`));
+      known.push(await time('alice'));
+    }
+    const gap = Math.abs(median(unknown) - median(known));
+    assert.ok(gap < 5, `median unknown ${median(unknown).toFixed(1)} ms, known ${median(known).toFixed(1)} ms: gap ${gap.toFixed(1)} ms`);
+  });
+
+  it('while the directory is down, unknown names get the same 503 as directory users (no enumeration)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const input = openLdapInput({ host: '127.0.0.1', port, serviceDn: 'cn=admin,dc=example,dc=com', servicePassword: 'x', baseDn: OPENLDAP_BASE } as never, {
+      login: { failureResponseMs: 0 },
+    });
+    await saveDirectorySettings(t.app.store.db, t.app.store.secrets, (await import('../../src/config/load.js')).validateSettings(input));
+    await insertUser(
+      t.app.store.db,
+      {
+        userName: 'dirk',
+        fullName: '',
+        emailAddresses: [],
+        source: 'directory',
+        authentication: 'directory',
+        disabled: false,
+        privileges: ['login'],
+        archiveAccess: [],
+        dn: `uid=dirk,${PEOPLE}`,
+        stableId: 'entryUUID:1',
+      },
+      null,
+    );
+    await sleep(1100);
+    const answers = await Promise.all(['dirk', 'nobody-at-all', 'victim'].map(async (name, i) => login(name, 'wrong', `192.0.2.${90 + i}`)));
+    for (const answer of answers) assert.equal(answer.statusCode, 503, answer.body);
+    assert.equal(new Set(answers.map((answer) => answer.body)).size, 1, 'the same body for all');
   });
 });
