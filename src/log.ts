@@ -4,6 +4,7 @@
  * several instances on one database can be told apart (and matched with /api/health's lock holder).
  */
 import { hostname } from 'node:os';
+import { chmodSync, renameSync, statSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { RosterError } from './errors.js';
 
@@ -41,10 +42,41 @@ export function instanceName(env: NodeJS.ProcessEnv = process.env): string {
   return configured;
 }
 
+/** A log file is rotated when it is opened past this size; one previous file (`.1`) is kept. */
+export const LOG_FILE_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * The server logs to stdout, as services do (journald, a container runtime or a process manager keeps and rotates
+ * it). Only `roster login` writes a file (data/roster.log): each run is one short process, so the file is rotated
+ * when a run opens it past LOG_FILE_LIMIT, bounding it at about twice that (issue #12: it grew without bound).
+ * Readable by its owner only: it names users and sources.
+ */
 export function createLogger(options: { level?: string; destination?: string; instance?: string } = {}): Logger {
   const level = options.level ?? process.env.ROSTER_LOG_LEVEL ?? 'info';
   const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
   const base = { pid: process.pid, hostname: hostname(), instance: options.instance ?? instanceName() };
-  if (options.destination) return pino({ level, redact, base }, pino.destination({ dest: options.destination, mkdir: true, sync: true }));
+  if (options.destination) {
+    rotateIfLarge(options.destination);
+    const logger = pino({ level, redact, base }, pino.destination({ dest: options.destination, mkdir: true, sync: true, mode: 0o600 }));
+    narrowToOwner(options.destination);
+    return logger;
+  }
   return pino({ level, redact, base });
+}
+
+function rotateIfLarge(file: string): void {
+  try {
+    if (statSync(file).size > LOG_FILE_LIMIT) renameSync(file, `${file}.1`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/** A file created before this version (or by a 022 umask elsewhere) is narrowed too. */
+function narrowToOwner(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch (error) {
+    if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Store } from '../store/store.js';
+import { printNote } from './output.js';
 
 export interface GlobalOptions {
   data: string;
@@ -34,7 +35,7 @@ export async function withStore<T>(command: Command, work: (store: Store) => Pro
   try {
     if (use.ensureAdministrator !== false) {
       const { administratorNotice, ensureAdministrator } = await import('../admin/administrator.js');
-      process.stderr.write(administratorNotice(await ensureAdministrator(store)));
+      printNote(administratorNotice(await ensureAdministrator(store)));
     }
     return await work(store);
   } finally {

@@ -11,7 +11,7 @@ import { trace } from '../trace.js';
 import { formatReport, type SyncReport } from '../sync/report.js';
 import type { ReadProgress } from '../snapshot.js';
 import { storeExists, withStore } from './context.js';
-import { printJson, progressReporter } from './output.js';
+import { printJson, printNote, printText, progressReporter } from './output.js';
 import { formatRuns, formatRun } from './runs-format.js';
 
 async function storedSettings(store: Store): Promise<DirectorySettings> {
@@ -23,7 +23,7 @@ async function storedSettings(store: Store): Promise<DirectorySettings> {
 async function printReport(report: SyncReport, json: boolean | undefined): Promise<void> {
   trace('printing the report');
   if (json) await printJson(report);
-  else process.stdout.write(formatReport(report));
+  else printText(formatReport(report));
 }
 
 /** Reads a settings file; a missing password keeps the stored one, as the console's write-only field does. */
@@ -42,7 +42,7 @@ export function registerDirectoryCommands(program: Command): void {
       await withStore(command, async (store) => {
         const settings = await settingsForStore(store, file);
         await saveDirectorySettings(store.db, store.secrets, settings);
-        process.stderr.write(`Directory settings stored (server ${settings.connection.server}, protocol ${settings.connection.protocol}).\n`);
+        printNote(`Directory settings stored (server ${settings.connection.server}, protocol ${settings.connection.protocol}).\n`);
       });
     });
 
@@ -54,7 +54,7 @@ export function registerDirectoryCommands(program: Command): void {
       await withStore(command, async (store) => {
         const redacted = redactSettings(await storedSettings(store));
         if (options.json) await printJson(redacted);
-        else process.stdout.write((await import('../config/yaml.js')).stringifyYaml(redacted));
+        else printText((await import('../config/yaml.js')).stringifyYaml(redacted));
       });
     });
 
@@ -127,14 +127,14 @@ export function registerDirectoryCommands(program: Command): void {
         if (id === undefined) {
           const runs = await listRuns(store.db);
           if (options.json) await printJson(runs);
-          else process.stdout.write(formatRuns(runs));
+          else printText(formatRuns(runs));
           return;
         }
         if (!/^\d+$/.test(id)) throw new RosterError('INPUT_INVALID', `run id "${id}" is not a number`);
         const run = await findRun(store.db, Number(id));
         if (!run) throw new RosterError('NOT_FOUND', `There is no run ${id}.`);
         if (options.json) await printJson(run);
-        else process.stdout.write(formatRun(run));
+        else printText(formatRun(run));
       });
     });
 }

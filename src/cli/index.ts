@@ -7,7 +7,7 @@ import { registerUserCommands } from './users.js';
 import { registerLoginCommand } from './login.js';
 import { registerServeCommand } from './serve.js';
 import { registerWebhookCommands } from './webhooks.js';
-import { reportError } from './output.js';
+import { printNote, reportError } from './output.js';
 
 function packageVersion(): string {
   try {
@@ -25,7 +25,7 @@ export function buildProgram(): Command {
     .option('--database-url <url>', 'PostgreSQL URL (postgres://...) instead of the embedded database', process.env.ROSTER_DATABASE_URL)
     .showHelpAfterError()
     .exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  program.configureOutput({ writeErr: (text) => printNote(text) });
   registerDirectoryCommands(program);
   registerUserCommands(program);
   registerLoginCommand(program);

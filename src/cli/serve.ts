@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { administratorNotice } from '../admin/administrator.js';
 import { RosterError } from '../errors.js';
 import { globalOptions } from './context.js';
+import { printNote } from './output.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -16,7 +17,7 @@ export function registerServeCommand(program: Command): void {
       const [{ RosterApp }, { buildServer }] = await Promise.all([import('../app.js'), import('../api/server.js')]);
       const global = globalOptions(command);
       const app = await RosterApp.open({ dataDir: global.data, databaseUrl: global.databaseUrl });
-      process.stderr.write(administratorNotice(await app.ensureAdministrator()));
+      printNote(administratorNotice(await app.ensureAdministrator()));
       await app.scheduler.reload();
       // Settings changed through another instance on the same database reach this one's schedule too.
       app.scheduler.watch();
@@ -25,7 +26,7 @@ export function registerServeCommand(program: Command): void {
       await server.listen({ host: options.host, port });
       const address = server.server.address();
       const shown = typeof address === 'object' && address ? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}/` : String(address);
-      process.stderr.write(`Roster is listening on ${shown} (console) and ${shown}api/docs (API).\n`);
+      printNote(`Roster is listening on ${shown} (console) and ${shown}api/docs (API).\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

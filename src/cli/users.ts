@@ -6,7 +6,7 @@ import { RosterError } from '../errors.js';
 import type { User } from '../model.js';
 import { findUser } from '../store/users.js';
 import { readStdin, withStore } from './context.js';
-import { printJson } from './output.js';
+import { printJson, printNote, printText, terminalSafe } from './output.js';
 import { writeJsonArray } from './json-stream.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -22,7 +22,7 @@ async function writeUserLines(users: AsyncIterable<User>): Promise<void> {
   let count = 0;
   for await (const user of users) {
     count++;
-    if (!process.stdout.write(formatUser(user))) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    if (!process.stdout.write(terminalSafe(formatUser(user)))) await new Promise((resolve) => process.stdout.once('drain', resolve));
   }
   if (count === 0) process.stdout.write('No users.\n');
 }
@@ -69,7 +69,7 @@ export function registerUserCommands(program: Command): void {
       const user = await withStore(command, (store) => findUser(store.db, name));
       if (!user) throw new RosterError('NOT_FOUND', `There is no user '${name}'.`);
       if (options.json) await printJson(publicUser(user));
-      else process.stdout.write(formatUser(publicUser(user)));
+      else printText(formatUser(publicUser(user)));
     });
 
   users
@@ -97,7 +97,7 @@ export function registerUserCommands(program: Command): void {
       };
       // An administrator added here (the way back in, README) is the one: no generated `admin` besides it.
       const user = await withStore(command, (store) => createManualUser(store, input, 'cli'), { ensureAdministrator: !options.privilege?.includes('admin') });
-      process.stderr.write(`User '${user.userName}' created (${user.authentication} authentication).\n`);
+      printNote(`User '${user.userName}' created (${user.authentication} authentication).\n`);
     });
 
   users
@@ -107,7 +107,7 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const { keepPendingUser } = await import('../admin/pending.js');
       const user = await withStore(command, (store) => keepPendingUser(store, name, 'cli'));
-      process.stderr.write(`User '${user.userName}' kept as a manual user.\n`);
+      printNote(`User '${user.userName}' kept as a manual user.\n`);
     });
 
   users
@@ -117,7 +117,7 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, _options: unknown, command: Command) => {
       const { deletePendingUserNow } = await import('../admin/pending.js');
       await withStore(command, (store) => deletePendingUserNow(store, name, 'cli'));
-      process.stderr.write(`User '${name.trim()}' deleted.\n`);
+      printNote(`User '${name.trim()}' deleted.\n`);
     });
 
   users
@@ -125,7 +125,7 @@ export function registerUserCommands(program: Command): void {
     .argument('<name>')
     .action(async (name: string, _options: unknown, command: Command) => {
       await withStore(command, (store) => removeUser(store, name, 'cli'));
-      process.stderr.write(`User '${name.trim()}' removed.\n`);
+      printNote(`User '${name.trim()}' removed.\n`);
     });
 
   users
@@ -136,6 +136,6 @@ export function registerUserCommands(program: Command): void {
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
       const result = await withStore(command, (store) => unlockUserName(store, name));
       if (options.json) await printJson(result);
-      else process.stderr.write(result.unlocked ? `Logins for '${result.userName}' are unlocked.\n` : `'${result.userName}' was not locked.\n`);
+      else printNote(result.unlocked ? `Logins for '${result.userName}' are unlocked.\n` : `'${result.userName}' was not locked.\n`);
     });
 }

@@ -4,7 +4,7 @@ import { RosterError } from '../errors.js';
 import type { WebhookView } from '../admin/webhooks.js';
 import type { DeliveryOutcome } from '../webhooks/post.js';
 import { readStdin, withStore } from './context.js';
-import { printJson } from './output.js';
+import { printJson, printNote, printText } from './output.js';
 
 function collectPatterns(value: string, previous: string[] = []): string[] {
   return [
@@ -25,7 +25,7 @@ function formatWebhook(hook: WebhookView): string {
 
 function reportOutcome(outcome: DeliveryOutcome, what: string): void {
   if (!outcome.ok) throw new RosterError('WEBHOOK_DELIVERY_FAILED', `${what} failed: ${outcome.error}`);
-  process.stderr.write(`${what}: the receiver answered HTTP ${outcome.status}.\n`);
+  printNote(`${what}: the receiver answered HTTP ${outcome.status}.\n`);
 }
 
 // The admin module (and with it zod) is loaded by the commands that run, as the other command groups do.
@@ -48,8 +48,8 @@ export function registerWebhookCommands(program: Command): void {
       );
       if (options.json) await printJson(added);
       else {
-        process.stdout.write(formatWebhook(added.webhook));
-        if (added.generatedSecret) process.stderr.write(`Signing secret (shown only this once): ${added.generatedSecret}\n`);
+        printText(formatWebhook(added.webhook));
+        if (added.generatedSecret) printNote(`Signing secret (shown only this once): ${added.generatedSecret}\n`);
       }
     });
 
@@ -59,7 +59,7 @@ export function registerWebhookCommands(program: Command): void {
     .action(async (options: { json?: boolean }, command: Command) => {
       const all = await withStore(command, async (store) => (await admin()).listWebhookViews(store));
       if (options.json) await printJson(all);
-      else process.stdout.write(all.map(formatWebhook).join('') || 'No webhooks.\n');
+      else printText(all.map(formatWebhook).join('') || 'No webhooks.\n');
     });
 
   webhooks
@@ -67,7 +67,7 @@ export function registerWebhookCommands(program: Command): void {
     .argument('<id>')
     .action(async (id: string, _options: unknown, command: Command) => {
       await withStore(command, async (store) => (await admin()).removeWebhook(store, id));
-      process.stderr.write(`Webhook ${id} removed.\n`);
+      printNote(`Webhook ${id} removed.\n`);
     });
 
   webhooks

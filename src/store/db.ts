@@ -1,5 +1,5 @@
 /** The Kysely factory: embedded SQLite in the data directory by default, PostgreSQL with a URL. */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
@@ -35,8 +35,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: copyAwarePool(pool) }) });
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const file = join(options.dataDir, 'roster.db');
+    ownerOnly(file);
     const Sqlite = loadSqlite();
-    const sqlite = new Sqlite(join(options.dataDir, 'roster.db'));
+    const sqlite = new Sqlite(file);
     // 16 KB pages for new databases (an existing one keeps its size): a first sync of 100,000 users writes about
     // 80 MB, and its inserts, commit and checkpoint took 20 % less than with the default 4 KB.
     sqlite.pragma('page_size = 16384');
@@ -70,6 +72,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     throw new RosterError('INTERNAL', `The database could not be migrated: ${(error as Error).message}`, { cause: error });
   }
   return { db, dialect, close: () => db.destroy() };
+}
+
+/**
+ * The database holds password hashes, sessions and the sealed directory password: readable by its owner only
+ * (issue #12 found roster.db, its WAL and SHM world-readable under a 022 umask). SQLite creates the -wal and -shm
+ * files with the database file's permissions, so a new database is created 0600 before SQLite opens it, and the
+ * files of an existing one are narrowed.
+ */
+function ownerOnly(file: string): void {
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      chmodSync(path, 0o600);
+    } catch (error) {
+      // Missing (no WAL yet), or another user's file: nothing this process may change.
+      if (!['ENOENT', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    }
+  }
 }
 
 /**
