@@ -38,6 +38,9 @@ export const ERROR_CODES = {
   AUTH_ACCOUNT_LOCKED: { status: 401, summary: 'The account is locked, in the directory or by Roster throttling.' },
   AUTH_DIRECTORY_UNAVAILABLE: { status: 503, summary: 'The directory could not be reached to check the password.' },
   WEBHOOK_DELIVERY_FAILED: { status: 502, summary: 'A webhook receiver did not accept a test or retried delivery (no 2xx answer, refused, timed out).' },
+  STORE_DISK_FULL: { status: 507, summary: "The disk (or the database's quota) is full; nothing was changed. Free space, then run again." },
+  STORE_READ_ONLY: { status: 503, summary: 'The data directory or the database cannot be written (read-only file system, permissions); nothing was changed.' },
+  STORE_LOCKED: { status: 503, summary: 'Another program holds a lock on the database for longer than Roster waits (10 s); nothing was changed.' },
   INTERNAL: { status: 500, summary: 'An unexpected failure; see the log.' },
 } as const;
 

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import formbody from '@fastify/formbody';
 import type { RosterApp } from '../app.js';
 import { RosterError } from '../errors.js';
+import { storeFailure } from '../store/failures.js';
 import { registerConsole } from '../web/routes.js';
 import { registerDepthLimitedJson } from './input-bounds.js';
 import { directoryRoutes } from './routes/directory.js';
@@ -62,7 +63,8 @@ export async function buildServer(app: RosterApp, options: { logger?: boolean } 
         .code(400)
         .send({ error: { code: 'INPUT_INVALID', message: `Invalid input: ${details.map((detail) => `${detail.path}: ${detail.message}`).join('; ')}`, details } });
     }
-    if (error instanceof RosterError) return reply.code(error.status).send({ error: error.toJSON() });
+    const failure = error instanceof RosterError ? error : storeFailure(error, app.store.location);
+    if (failure) return reply.code(failure.status).send({ error: failure.toJSON() });
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: { code: 'INPUT_INVALID', message: error.message } });
     app.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'An unexpected error occurred; see the server log.' } });

@@ -38,6 +38,9 @@ export async function withStore<T>(command: Command, work: (store: Store) => Pro
       printNote(administratorNotice(await ensureAdministrator(store)));
     }
     return await work(store);
+  } catch (error) {
+    const { storeFailure } = await import('../store/failures.js');
+    throw storeFailure(error, store.location) ?? error;
   } finally {
     await store.close();
   }

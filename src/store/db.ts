@@ -1,8 +1,8 @@
 /** The Kysely factory: embedded SQLite in the data directory by default, PostgreSQL with a URL. */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql, type Driver } from 'kysely';
 import { RosterError } from '../errors.js';
 import { migrations } from './migrations.js';
 import { loadSqlite } from './sqlite-driver.js';
@@ -21,6 +21,30 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+export function databaseLocation(options: DatabaseOptions): string {
+  return options.databaseUrl ? 'the PostgreSQL database' : `the database in ${options.dataDir}`;
+}
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM); Kysely's
+ * ROLLBACK then failed with "cannot rollback - no transaction is active", and that error replaced the real one
+ * (issue #12: a full disk reported as INTERNAL). Nothing to roll back: skip it, and the cause reaches the caller.
+ */
+class SqliteDialectKeepingErrors extends SqliteDialect {
+  constructor(private readonly sqlite: SqliteDatabase.Database) {
+    super({ database: sqlite });
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   const dialect: Dialect = options.databaseUrl ? 'postgres' : 'sqlite';
   let db: Kysely<Database>;
@@ -34,7 +58,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     const { CurrentSchemaPostgresDialect } = await import('./introspector.js');
     db = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool: copyAwarePool(pool) }) });
   } else {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    makeDataDirectory(options.dataDir);
     const file = join(options.dataDir, 'roster.db');
     ownerOnly(file);
     const Sqlite = loadSqlite();
@@ -51,7 +75,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     sqlite.pragma('cache_size = -16384');
     // SQLite's lower() folds ASCII only; user searches compare as userNameKey does (user-pages.ts).
     sqlite.function('roster_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialectKeepingErrors(withStatementCache(sqlite)) });
   }
   // Kysely looks for its migration tables in every schema; name ours, or a second Roster schema in the same
   // PostgreSQL database would think it was migrated already.
@@ -72,6 +96,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     throw new RosterError('INTERNAL', `The database could not be migrated: ${(error as Error).message}`, { cause: error });
   }
   return { db, dialect, close: () => db.destroy() };
+}
+
+/**
+ * A recursive mkdir under a read-only mount fails with ENOENT, which names no cause; the nearest existing parent
+ * tells the real one (EROFS, EACCES), which failures.ts turns into STORE_READ_ONLY.
+ */
+function makeDataDirectory(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    let parent = dirname(resolve(dataDir));
+    while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+    accessSync(parent, constants.W_OK);
+    throw error;
+  }
 }
 
 /**

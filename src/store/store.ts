@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { openDatabase, type DatabaseOptions, type Dialect } from './db.js';
+import { databaseLocation, openDatabase, type DatabaseOptions, type Dialect } from './db.js';
+import { storeFailure } from './failures.js';
 import { acquireLock, findLockHolder, type HeldLock, type LockHolder } from './lock.js';
 import type { Database } from './schema.js';
 import { secretBox, type SecretBox } from './secrets.js';
@@ -20,11 +21,19 @@ export class Store {
     readonly secrets: SecretBox,
     readonly instance: string,
     private readonly closeDatabase: () => Promise<void>,
+    /** Where the data lives, for messages: "the database in DIR" or "the PostgreSQL database". */
+    readonly location: string,
   ) {}
 
   static async open(options: StoreOptions): Promise<Store> {
-    const opened = await openDatabase(options);
-    return new Store(opened.db, opened.dialect, secretBox(options.dataDir), options.instance ?? `${hostname()}:${process.pid}`, opened.close);
+    const location = databaseLocation(options);
+    let opened;
+    try {
+      opened = await openDatabase(options);
+    } catch (error) {
+      throw storeFailure(error, location) ?? error;
+    }
+    return new Store(opened.db, opened.dialect, secretBox(options.dataDir), options.instance ?? `${hostname()}:${process.pid}`, opened.close, location);
   }
 
   acquireSyncLock(): Promise<HeldLock> {

@@ -13,6 +13,7 @@ import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
 import { collectGarbage } from '../memory.js';
 import { appendEvents } from '../store/events.js';
+import { storeFailure } from '../store/failures.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
@@ -106,18 +107,23 @@ export async function runSync(store: Store, settings: DirectorySettings, options
   const actor = `sync:${options.trigger}`;
   // A refused or failed run is recorded with its event (sync.refused / sync.failed) in one transaction: the alert.
   const refuse = async (error: RosterError, status: 'refused' | 'failed', plan?: SyncPlan) => {
-    await store.db.transaction().execute(async (trx) => {
-      const runId = await recordRun(trx, {
-        ...base(),
-        status,
-        error: { code: error.code, message: error.message },
-        durationMs: elapsed(),
-        counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
-        warnings: plan?.warnings ?? [],
-        references: plan?.references ?? [],
+    try {
+      await store.db.transaction().execute(async (trx) => {
+        const runId = await recordRun(trx, {
+          ...base(),
+          status,
+          error: { code: error.code, message: error.message },
+          durationMs: elapsed(),
+          counts: plan ? countsOf(plan) : countsOf(emptyPlan()),
+          warnings: plan?.warnings ?? [],
+          references: plan?.references ?? [],
+        });
+        await appendEvents(trx, [{ type: status === 'refused' ? 'sync.refused' : 'sync.failed', runId, data: { code: error.code, message: error.message } }], actor);
       });
-      await appendEvents(trx, [{ type: status === 'refused' ? 'sync.refused' : 'sync.failed', runId, data: { code: error.code, message: error.message } }], actor);
-    });
+    } catch {
+      // Recording fails for the same cause as the run (a full disk, a locked database): the run's own error is
+      // the one to report, not the record's.
+    }
     return error;
   };
   try {
@@ -157,7 +163,8 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     } catch (error) {
       const failure = isRosterError(error)
         ? error
-        : new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error });
+        : (storeFailure(error, store.location) ??
+          new RosterError('INTERNAL', `Committing the synchronization failed; nothing was changed: ${(error as Error).message}`, { cause: error }));
       throw await refuse(failure, 'failed', plan);
     }
     trace('committed');

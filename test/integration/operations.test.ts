@@ -1,10 +1,13 @@
 /** Issue #12's findings about files and the command line, reproduced as an administrator's shell would meet them. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, statSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LOG_FILE_LIMIT } from '../../src/log.js';
+import { storeFailure } from '../../src/store/failures.js';
+import { loadSqlite } from '../../src/store/sqlite-driver.js';
 import { Store } from '../../src/store/store.js';
 import { insertUser } from '../../src/store/users.js';
 import { runCli } from '../helpers/cli.js';
@@ -90,5 +93,97 @@ describe('terminal escapes in CLI output', () => {
     const missing = await runCli(['users', 'show', 'x\u001b[2Jy', '--data', dataDir]);
     assert.equal(missing.code, 1);
     assert.doesNotMatch(missing.stderr, /\u001b/);
+  });
+});
+
+/** A small tmpfs of our own: a disk that really fills up, and a file system that really is read-only. */
+function smallDisk(size: string): { path: string; remountReadOnly(): void; unmount(): void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const path = mkdtempSync(join(tmpdir(), 'roster-disk-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
+  if (mounted.status !== 0) return undefined;
+  return {
+    path,
+    remountReadOnly: () => assert.equal(spawnSync('mount', ['-o', 'remount,ro', path]).status, 0),
+    unmount: () => void spawnSync('umount', ['-l', path]),
+  };
+}
+
+function fill(directory: string): void {
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const fd = openSync(join(directory, 'filler'), 'w');
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const canMount = smallDisk('64k');
+canMount?.unmount();
+const needsMount = canMount ? false : 'needs root and tmpfs mounts (CI runs as root)';
+
+describe('honest errors from the store', () => {
+  it('a full disk is STORE_DISK_FULL, not the failed rollback\'s "no transaction is active"', { skip: needsMount }, async () => {
+    const disk = smallDisk('4m')!;
+    try {
+      const dataDir = join(disk.path, 'data');
+      const store = await Store.open({ dataDir });
+      fill(disk.path);
+      const rows = Array.from({ length: 2000 }, (_, i) => ({ key: `user:${'x'.repeat(900)}${i}`, failures: 1, first_failure_at: 0, last_failure_at: 0, blocked_until: 0 }));
+      const error = await store.db
+        .transaction()
+        .execute(async (trx) => {
+          for (const row of rows) await trx.insertInto('login_attempts').values(row).execute();
+        })
+        .then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+      assert.ok(error, 'the transaction failed');
+      assert.doesNotMatch(String((error as Error).message), /no transaction is active/);
+      assert.equal(storeFailure(error, store.location)?.code, 'STORE_DISK_FULL', String(error));
+      await store.close().catch(() => undefined);
+      const cli = await runCli(['users', 'add', 'newcomer', '--authentication', 'directory', '--data', dataDir]);
+      assert.equal(cli.code, 1, cli.stderr);
+      assert.match(cli.stderr, /is full .*\[STORE_DISK_FULL\]/);
+      assert.doesNotMatch(cli.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  it('a read-only data directory is STORE_READ_ONLY with the directory named, for an existing and a new database', { skip: needsMount }, async () => {
+    const disk = smallDisk('8m')!;
+    try {
+      const dataDir = join(disk.path, 'data');
+      await (await Store.open({ dataDir })).close();
+      disk.remountReadOnly();
+      for (const dir of [dataDir, join(disk.path, 'new')]) {
+        const cli = await runCli(['users', 'add', 'newcomer', '--authentication', 'directory', '--data', dir]);
+        assert.equal(cli.code, 1, cli.stderr);
+        assert.match(cli.stderr, new RegExp(`${dir.replace(/[/.]/g, '\\$&')} cannot be written .*\\[STORE_READ_ONLY\\]`));
+        assert.doesNotMatch(cli.stderr, /\n\s+at /, 'no stack trace');
+      }
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  it('a database another program keeps locked is STORE_LOCKED after the wait', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roster-locked-'));
+    await (await Store.open({ dataDir })).close();
+    const other = new (loadSqlite())(join(dataDir, 'roster.db'));
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      const cli = await runCli(['users', 'add', 'newcomer', '--authentication', 'directory', '--data', dataDir]);
+      assert.equal(cli.code, 1, cli.stderr);
+      assert.match(cli.stderr, /is locked by another program .*\[STORE_LOCKED\]/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
   });
 });
