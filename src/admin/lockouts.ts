@@ -35,7 +35,8 @@ async function loginSettings(store: Store): Promise<LoginSettings> {
 export async function loginLockOf(store: Store, userName: string, now = Date.now()): Promise<LoginLock> {
   const key = nameKeyOf(userName);
   const settings = await loginSettings(store);
-  const lock = (await lockedKeys(store.db, now, settings.blockAfterFailures, [key]))[0];
+  const limits = { blockAfter: settings.blockAfterFailures, windowMs: settings.windowMinutes * 60_000 };
+  const lock = (await lockedKeys(store.db, now, limits, [key]))[0];
   if (!lock) return { userName: userName.trim(), locked: false };
   return { userName: userName.trim(), locked: true, ...(lock.blockedUntil > now ? { lockedUntil: new Date(lock.blockedUntil).toISOString() } : {}) };
 }

@@ -87,13 +87,15 @@ export interface LockedKey {
 }
 
 /** Which of the keys refuse attempts now, for the administrator's view. */
-export async function lockedKeys(db: Executor, now: number, blockAfter: number, keys: readonly string[]): Promise<LockedKey[]> {
+export async function lockedKeys(db: Executor, now: number, limits: AttemptLimits, keys: readonly string[]): Promise<LockedKey[]> {
   if (keys.length === 0) return [];
   const rows = await db
     .selectFrom('login_attempts')
     .select(['key', 'failures', 'blocked_until'])
     .where('key', 'in', keys)
-    .where((eb) => eb.or([eb('blocked_until', '>', now), eb('failures', '>=', blockAfter)]))
+    .where((eb) =>
+      eb.or([eb('blocked_until', '>', now), eb.and([eb('blocked_until', '=', 0), eb('failures', '>=', limits.blockAfter), eb('first_failure_at', '>=', now - limits.windowMs)])]),
+    )
     .execute();
   return rows.map((row) => ({ key: row.key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) }));
 }
