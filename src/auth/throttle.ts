@@ -17,7 +17,7 @@
  */
 import type { LoginSettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
-import { clearAttempts, purgeAttempts, refundAttempt, reserveAttempt, settleFailure, type Reservation } from '../store/login-attempts.js';
+import { clearAttempt, purgeAttempts, refundAttempt, reserveAttempts as reserveInStore, settleFailure } from '../store/login-attempts.js';
 import type { Executor } from '../store/users.js';
 
 const MAX_DELAY_MS = 16_000;
@@ -39,8 +39,7 @@ export function throttleKeys(nameKey: string | undefined, source: string | undef
 /** Counts the attempt on every key; refuses it (AUTH_ACCOUNT_LOCKED) when any key is over its limit. */
 export async function reserveAttempts(db: Executor, keys: ThrottleKeys, settings: LoginSettings, now = Date.now()): Promise<ThrottleTicket> {
   const limits = { windowMs: settings.windowMinutes * 60_000, blockAfter: settings.blockAfterFailures };
-  const reservations: Reservation[] = [];
-  for (const key of keys) reservations.push(await reserveAttempt(db, key, now, limits));
+  const reservations = await reserveInStore(db, keys, now, limits);
   const refused = reservations.find((reservation) => reservation.blockedUntil > now || reservation.attempts > settings.blockAfterFailures);
   if (refused) {
     // Nothing is checked, so the other keys do not count this attempt either.
@@ -69,7 +68,7 @@ export async function noteFailure(db: Executor, ticket: ThrottleTicket, settings
  */
 export async function noteSuccess(db: Executor, ticket: ThrottleTicket): Promise<void> {
   for (const key of ticket.keys) {
-    if (key.startsWith('user:')) await clearAttempts(db, [key]);
+    if (key.startsWith('user:')) await clearAttempt(db, key);
     else await refundAttempt(db, key);
   }
 }

@@ -5,6 +5,7 @@
  * row is only ever changed by single statements (no read-then-write), so no transaction is needed.
  */
 import { sql } from 'kysely';
+import { compiledOnce } from './compiled.js';
 import type { Executor } from './users.js';
 
 export interface Reservation {
@@ -19,38 +20,56 @@ export interface AttemptLimits {
   blockAfter: number;
 }
 
-/**
- * Counts one attempt for the key. A window that has expired, or a block that has been served, starts again at 1.
- * The count stops one above `blockAfter` (it says "refused"; refused attempts are not checked, so they are not
- * failures to remember one by one).
- */
-export async function reserveAttempt(db: Executor, key: string, now: number, limits: AttemptLimits): Promise<Reservation> {
+const reservationUpsert = (db: Executor, keys: readonly string[], now: string, windowMs: string, blockAfter: string) => {
   const expired = sql<boolean>`(login_attempts.blocked_until > 0 and login_attempts.blocked_until <= ${now})
-    or (login_attempts.blocked_until = 0 and ${now} - login_attempts.first_failure_at > ${limits.windowMs})`;
-  const row = await db
+    or (login_attempts.blocked_until = 0 and ${now} - login_attempts.first_failure_at > ${windowMs})`;
+  return db
     .insertInto('login_attempts')
-    .values({ key, failures: 1, first_failure_at: now, last_failure_at: now, blocked_until: 0 })
+    .values(keys.map((key) => ({ key, failures: 1, first_failure_at: sql<number>`${now}`, last_failure_at: sql<number>`${now}`, blocked_until: 0 })))
     .onConflict((conflict) =>
       conflict.column('key').doUpdateSet({
-        failures: sql`case when ${expired} then 1 when login_attempts.failures > ${limits.blockAfter} then login_attempts.failures else login_attempts.failures + 1 end`,
+        failures: sql`case when ${expired} then 1 when login_attempts.failures > ${blockAfter} then login_attempts.failures else login_attempts.failures + 1 end`,
         first_failure_at: sql`case when ${expired} then ${now} else login_attempts.first_failure_at end`,
         blocked_until: sql`case when ${expired} then 0 else login_attempts.blocked_until end`,
-        last_failure_at: now,
+        last_failure_at: sql`${now}`,
       }),
     )
-    .returning(['failures', 'blocked_until'])
-    .executeTakeFirstOrThrow();
-  return { key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) };
+    .returning(['key', 'failures', 'blocked_until']);
+};
+
+// Compiled once per database (a login runs these on every attempt; building them with Kysely cost more than
+// SQLite takes to run them). Numbers travel as text and the database converts them to the columns' types.
+const reserveOne = compiledOnce((db, key: string, now: string, windowMs: string, blockAfter: string) => reservationUpsert(db, [key], now, windowMs, blockAfter));
+const reserveTwo = compiledOnce((db, first: string, second: string, now: string, windowMs: string, blockAfter: string) =>
+  reservationUpsert(db, [first, second], now, windowMs, blockAfter),
+);
+
+/**
+ * Counts one attempt for each key, in one statement. A window that has expired, or a block that has been served,
+ * starts again at 1. The count stops one above `blockAfter` (it says "refused"; refused attempts are not checked,
+ * so they are not failures to remember one by one).
+ */
+export async function reserveAttempts(db: Executor, keys: readonly [string] | readonly [string, string], now: number, limits: AttemptLimits): Promise<Reservation[]> {
+  const numbers = [String(now), String(limits.windowMs), String(limits.blockAfter)] as const;
+  const rows = keys.length === 1 ? await reserveOne(db, keys[0], ...numbers) : await reserveTwo(db, keys[0], keys[1], ...numbers);
+  // In the order of the keys (RETURNING's order is not promised for several rows).
+  return keys.map((key) => {
+    const row = rows.find((candidate) => candidate.key === key)!;
+    return { key, attempts: Number(row.failures), blockedUntil: Number(row.blocked_until) };
+  });
 }
 
-/** The attempt was not a failure (a success, or a refusal that says nothing about the password): uncount it. */
-export async function refundAttempt(db: Executor, key: string): Promise<void> {
-  await db
+const refundOne = compiledOnce((db, key: string) =>
+  db
     .updateTable('login_attempts')
     .set({ failures: sql`login_attempts.failures - 1` })
     .where('key', '=', key)
-    .where('failures', '>', 0)
-    .execute();
+    .where('failures', '>', 0),
+);
+
+/** The attempt was not a failure (a success, or a refusal that says nothing about the password): uncount it. */
+export async function refundAttempt(db: Executor, key: string): Promise<void> {
+  await refundOne(db, key);
 }
 
 /** A checked attempt failed: the key is blocked for `blockMs` once its count reaches `blockAfter`. */
@@ -62,6 +81,13 @@ export async function settleFailure(db: Executor, key: string, now: number, bloc
     .where('failures', '>=', blockAfter)
     .where('blocked_until', '<=', now)
     .execute();
+}
+
+const clearOne = compiledOnce((db, key: string) => db.deleteFrom('login_attempts').where('key', '=', key));
+
+/** Forgets one key's attempts (a successful login clears its user name's). */
+export async function clearAttempt(db: Executor, key: string): Promise<void> {
+  await clearOne(db, key);
 }
 
 export async function clearAttempts(db: Executor, keys: readonly string[]): Promise<number> {

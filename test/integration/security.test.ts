@@ -245,7 +245,7 @@ describe('lesser findings, with a directory', () => {
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const unknown: number[] = [];
     const known: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 9; i++) {
       unknown.push(await time(`nobody-${i}`));
       known.push(await time('alice'));
     }
