@@ -145,6 +145,33 @@ describe('the stored directory password stays with the stored server', () => {
           assert.equal(response.json().error.details[0].path, 'connection.password');
         }
       }
+      // The console's settings form asks for the password next to its field instead of sending the stored one.
+      const session = await login('admin', ADMIN_PASSWORD);
+      const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+      const form = new URLSearchParams({
+        preset: 'openldap',
+        'connection.server': `127.0.0.1:${(listener.address() as AddressInfo).port}`,
+        'connection.protocol': 'ldap',
+        'connection.administrativeDn': String(input.connection.administrativeDn),
+        'connection.password': '',
+        'connection.baseDn': String(input.connection.baseDn),
+        _csrf: session.json().csrfToken,
+      });
+      const saved = await t.server.inject({
+        method: 'POST',
+        url: '/directory/save',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form.toString(),
+      });
+      assert.equal(saved.statusCode, 400, saved.body);
+      assert.match(saved.body, /required again because connection\.server changed/);
+      const tested = await t.server.inject({
+        method: 'POST',
+        url: '/directory/test',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form.toString(),
+      });
+      assert.match(tested.body, /connection\.password: required again/);
       assert.equal(Buffer.concat(received).length, 0, 'nothing reached the listener');
       // Unchanged server, protocol and TLS: the stored password is kept, as before.
       const same = await t.server.inject({ method: 'POST', url: '/api/directory/test', headers: admin(), payload: { ...input, connection: withoutPassword } });
