@@ -4,6 +4,7 @@
  * bearer tokens are not sent by browsers on their own, so they need none.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE, DEVICE_LIFETIME_MS, rememberDevice } from '../auth/devices.js';
 import { RosterError } from '../errors.js';
 import type { RosterApp } from '../app.js';
 import { findSession } from '../store/sessions.js';
@@ -37,6 +38,24 @@ export function parseCookies(header: string | undefined): Record<string, string>
 export function sessionCookie(token: string, request: FastifyRequest, maxAgeSeconds: number): string {
   const secure = request.protocol === 'https' || process.env.ROSTER_SECURE_COOKIES === '1' ? '; Secure' : '';
   return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+/** The device cookie (auth/devices.ts): sent with every request, HttpOnly, for 30 days. */
+export function deviceCookie(token: string, request: FastifyRequest, maxAgeSeconds: number): string {
+  const secure = request.protocol === 'https' || process.env.ROSTER_SECURE_COOKIES === '1' ? '; Secure' : '';
+  return `${DEVICE_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+export function deviceTokenOf(request: FastifyRequest): string | undefined {
+  return parseCookies(request.headers.cookie)[DEVICE_COOKIE];
+}
+
+/** Session cookie, and the device cookie when a new one is due: the answer to a successful login. */
+export async function loginCookies(app: RosterApp, request: FastifyRequest, user: StoredUser, sessionToken: string): Promise<string[]> {
+  const cookies = [sessionCookie(sessionToken, request, SESSION_LIFETIME_MS / 1000)];
+  const device = await rememberDevice(app.store, user, deviceTokenOf(request));
+  if (device) cookies.push(deviceCookie(device, request, DEVICE_LIFETIME_MS / 1000));
+  return cookies;
 }
 
 function tokenOf(request: FastifyRequest): { token: string; via: 'bearer' | 'cookie' } | undefined {

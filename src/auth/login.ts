@@ -9,6 +9,7 @@ import { RosterError, isRosterError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { MAX_USER_NAME_LENGTH, userNameKey, type User } from '../model.js';
 import type { Store } from '../store/store.js';
+import { trustedDeviceKey } from '../store/trusted-devices.js';
 import { findPasswordHash, findUser, publicUser, updateUser, type StoredUser } from '../store/users.js';
 import type { DirectoryAccessProvider } from './directory-access.js';
 import { bindOnce, entryExists, findEntriesByName, relocateEntry, type BindOutcome } from './directory-bind.js';
@@ -20,6 +21,8 @@ export interface LoginRequest {
   password: string;
   /** Where the attempt comes from (an IP address), for throttling and the log. */
   source?: string;
+  /** The device cookie of a browser that logged this user on before (auth/devices.ts), if it sent one. */
+  deviceToken?: string;
 }
 
 /** Bytes a login request body may have: a 256-character name and a 1,024-character password, percent-encoded. */
@@ -27,11 +30,12 @@ export const LOGIN_BODY_LIMIT = 16 * 1024;
 
 /**
  * The least time a refusal takes, whatever `login.failureResponseMs` says. With 0, an unknown name answered
- * 12.7 ms sooner than a directory user's wrong password (issue #12): the work differs (argon2 against a bind and
- * a lookup). The slowest refusal (a dummy argon2 check) took a median 45 ms here on two busy cores; 100 ms covers it with room, keeping the gap under 5 ms
- * (test/integration/security.test.ts measures it).
+ * 12.7 ms sooner than a directory user's wrong password (issue #12). Every refusal now does the same slow work (an
+ * argon2 check) plus a little more for directory users (a bind, a lookup); measured here on two cores shared with
+ * a dozen test processes, that took 100-170 ms, so with a 100 ms floor the gap still showed (up to 44 ms). 250 ms,
+ * the default, covers it with room and keeps the gap under 5 ms (test/integration/security.test.ts measures it).
  */
-export const MIN_FAILURE_RESPONSE_MS = 100;
+export const MIN_FAILURE_RESPONSE_MS = 250;
 
 type Rejection = { code: ErrorCode; reason: string; countsAsFailure: boolean };
 
@@ -98,7 +102,8 @@ export class Authenticator {
     const nameKey = isUsableName(userName) ? userNameKey(userName) : undefined;
     const directorySettings = await this.directory.settings().catch(() => undefined);
     const settings = directorySettings?.login ?? DEFAULT_LOGIN_SETTINGS;
-    const keys = throttleKeys(nameKey, request.source);
+    const deviceKey = nameKey !== undefined && request.deviceToken ? await trustedDeviceKey(this.store.db, request.deviceToken, nameKey) : undefined;
+    const keys = throttleKeys(nameKey, request.source, deviceKey);
     let ticket: ThrottleTicket | undefined;
     try {
       ticket = await reserveAttempts(this.store.db, keys, settings);

@@ -11,9 +11,10 @@
  * concurrency.
  *
  * Lockout design: a blocked user name is refused from every source (otherwise an attacker spreads guesses over
- * addresses), so anyone can block any name, the administrator's included, for `blockMinutes` at a time. That is
- * never "for good": the block ends by itself, and `roster users unlock NAME` (run on the server, no login needed),
- * the API and the console lift it at once.
+ * addresses), so anyone can block any name, the administrator's included, for `blockMinutes` at a time, except
+ * from a browser that logged that user on before: its attempts count per device (OWASP's "device cookies"), so an
+ * anonymous burst cannot keep the administrator out of the console. The block also ends by itself, and
+ * `roster users unlock NAME` (run on the server, no login needed), the API and the console lift it at once.
  */
 import type { LoginSettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
@@ -30,9 +31,13 @@ export interface ThrottleTicket {
   readonly keys: ThrottleKeys;
 }
 
-/** Without a usable name, the attempt counts under one shared key (it is refused anyway). */
-export function throttleKeys(nameKey: string | undefined, source: string | undefined): ThrottleKeys {
-  const nameSide = nameKey === undefined ? 'invalid-name' : `user:${nameKey}`;
+/**
+ * Without a usable name, the attempt counts under one shared key (it is refused anyway). From a trusted device
+ * (a browser that logged this user on before, auth/devices.ts) it counts under the device's key instead of the
+ * name's: guesses from elsewhere that block the name do not block that browser, which has its own limit.
+ */
+export function throttleKeys(nameKey: string | undefined, source: string | undefined, deviceKey?: string): ThrottleKeys {
+  const nameSide = nameKey === undefined ? 'invalid-name' : (deviceKey ?? `user:${nameKey}`);
   return source ? [nameSide, `source:${source}`] : [nameSide];
 }
 
@@ -68,7 +73,7 @@ export async function noteFailure(db: Executor, ticket: ThrottleTicket, settings
  */
 export async function noteSuccess(db: Executor, ticket: ThrottleTicket): Promise<void> {
   for (const key of ticket.keys) {
-    if (key.startsWith('user:')) await clearAttempt(db, key);
+    if (key.startsWith('user:') || key.startsWith('device:')) await clearAttempt(db, key);
     else await refundAttempt(db, key);
   }
 }

@@ -205,7 +205,7 @@ export const loginSchema = z.strictObject({
     .max(5000)
     .default(250)
     .describe(
-      'Every failed login answers no sooner than this, so unknown users and wrong passwords take the same time. Values under 100 act as 100: less lets the work done show in the time.',
+      'Every failed login answers no sooner than this, so unknown users and wrong passwords take the same time. Values under 250 act as 250: less lets the work done show in the time.',
     ),
 });
 

@@ -254,6 +254,20 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.createIndex('sessions_user_id').on('sessions').column('user_id').execute();
       },
     },
+    // Browsers that logged a user on before (issue #12's lockout design, auth/devices.ts): their attempts are
+    // counted per device instead of per user name, so a burst against the name does not lock them out.
+    '0013_trusted_devices': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('trusted_devices')
+          .addColumn('token_hash', 'text', (column) => column.primaryKey())
+          .addColumn('user_id', 'integer', (column) => column.notNull())
+          .addColumn('created_at', sql`bigint`, (column) => column.notNull())
+          .addColumn('expires_at', sql`bigint`, (column) => column.notNull())
+          .execute();
+        await db.schema.createIndex('trusted_devices_user_id').on('trusted_devices').column('user_id').execute();
+      },
+    },
     // How a run read the directory (DESIGN §5): "full" or "incremental" (and "single" for one user), and for a full
     // run why it was one. Shared with the admin-scale branch under the same name, so the two merge into one.
     '0016_run_mode': {

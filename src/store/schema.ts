@@ -184,10 +184,19 @@ export interface WebhookFailuresTable {
   failed_at: string;
 }
 
+/** A browser that logged `user_id` on before: its cookie's SHA-256, and until when it counts (auth/devices.ts). */
+export interface TrustedDevicesTable {
+  token_hash: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   events: EventsTable;
   webhooks: WebhooksTable;
   webhook_failures: WebhookFailuresTable;
+  trusted_devices: TrustedDevicesTable;
   sessions: SessionsTable;
   login_attempts: LoginAttemptsTable;
   users: UsersTable;

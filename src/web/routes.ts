@@ -16,7 +16,7 @@ import { saveSettings, settingsFromInput, storedSettingsIfAny, syncNow, testSett
 import { listRunChanges, recentRuns, runSummary } from '../admin/runs.js';
 import { RosterError, isRosterError, type FieldIssue } from '../errors.js';
 import { createSession, deleteSession } from '../store/sessions.js';
-import { SESSION_LIFETIME_MS, parseCookies, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
+import { SESSION_LIFETIME_MS, deviceTokenOf, loginCookies, parseCookies, resolveSession, sessionCookie, type RequestSession } from '../api/auth.js';
 import { LOGIN_BODY_LIMIT } from '../auth/login.js';
 import { MAX_USER_NAME_LENGTH } from '../model.js';
 import { page } from './layout.js';
@@ -90,10 +90,15 @@ export async function registerConsole(server: FastifyInstance, app: RosterApp): 
     // Refused before it reaches the log or the database (a 1 MB name was written to both, issue #12).
     if (String(body.userName ?? '').length > MAX_USER_NAME_LENGTH) return loginForm(request, reply, `The user name is longer than ${MAX_USER_NAME_LENGTH} characters.`, 400);
     try {
-      const user = await app.auth.authenticate({ userName: String(body.userName ?? ''), password: String(body.password ?? ''), source: request.ip });
+      const user = await app.auth.authenticate({
+        userName: String(body.userName ?? ''),
+        password: String(body.password ?? ''),
+        source: request.ip,
+        deviceToken: deviceTokenOf(request),
+      });
       app.metrics.login('success');
       const session = await createSession(app.store.db, user, SESSION_LIFETIME_MS);
-      reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
+      reply.header('set-cookie', await loginCookies(app, request, user, session.token));
       return reply.redirect('/', 303);
     } catch (error) {
       if (!isRosterError(error)) throw error;

@@ -71,6 +71,44 @@ describe('lockouts an administrator can lift', () => {
     assert.equal((await login('admin', ADMIN_PASSWORD)).statusCode, 200);
   });
 
+  it('a browser that logged the administrator on before still gets in while a burst blocks the name (device cookie)', async () => {
+    const first = await login('admin', ADMIN_PASSWORD);
+    const device = /roster_device=([^;]+)/.exec(String(first.headers['set-cookie']))?.[1];
+    assert.ok(device, 'a successful login sets the device cookie');
+    await lockOut('admin');
+    const withDevice = await t.server.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { userName: 'admin', password: ADMIN_PASSWORD },
+      remoteAddress: '192.0.2.201',
+      headers: { cookie: `roster_device=${device}` },
+    });
+    assert.equal(withDevice.statusCode, 200, withDevice.body);
+    assert.doesNotMatch(String(withDevice.headers['set-cookie']), /roster_device=/, 'the device keeps its cookie');
+    for (const cookie of ['roster_device=forged', `roster_device=${device}x`]) {
+      const other = await t.server.inject({
+        method: 'POST',
+        url: '/api/login',
+        payload: { userName: 'admin', password: ADMIN_PASSWORD },
+        remoteAddress: '192.0.2.202',
+        headers: { cookie },
+      });
+      assert.equal(other.statusCode, 401, cookie);
+      assert.equal(other.json().error.code, 'AUTH_ACCOUNT_LOCKED');
+    }
+    // The device's cookie is bound to the account: it does not lift another name's block.
+    await lockOut('victim');
+    const elsewhere = await t.server.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: { userName: 'victim', password: 'Victim-Pass-1' },
+      headers: { cookie: `roster_device=${device}` },
+    });
+    assert.equal(elsewhere.json().error.code, 'AUTH_ACCOUNT_LOCKED');
+    await t.server.inject({ method: 'POST', url: '/api/users/admin/unlock', headers: admin() });
+    await t.server.inject({ method: 'POST', url: '/api/users/victim/unlock', headers: admin() });
+  });
+
   it('the console shows the block on the user page and lifts it with the CSRF token', async () => {
     await t.server.inject({ method: 'POST', url: '/api/users', headers: admin(), payload: { userName: 'victim2', password: 'Victim-Pass-1' } });
     await lockOut('victim2');
@@ -269,9 +307,10 @@ describe('lesser findings, with a directory', () => {
       assert.equal(response.statusCode, 401);
       return performance.now() - started;
     };
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    // Best of three rounds: the machine is shared, and a burst of load can push one round's work past the floor.
-    // Without the floor (or with unequal work) every round shows the gap (12-40 ms measured), so this still fails.
+    // The fastest answers, as an attacker would compare them (load only ever adds time), in the best of three rounds:
+    // the machine is shared, and load can push a round's work past the floor. Without the floor (or with unequal
+    // work) every round shows the gap (12-40 ms measured), so this still fails.
+    const fastest = (values: number[]) => Math.min(...values);
     const gaps: string[] = [];
     for (let round = 0; round < 3; round++) {
       const unknown: number[] = [];
@@ -280,8 +319,8 @@ describe('lesser findings, with a directory', () => {
         unknown.push(await time(`nobody-${round}-${i}`));
         known.push(await time('alice'));
       }
-      const gap = Math.abs(median(unknown) - median(known));
-      gaps.push(`unknown ${median(unknown).toFixed(1)} ms, known ${median(known).toFixed(1)} ms`);
+      const gap = Math.abs(fastest(unknown) - fastest(known));
+      gaps.push(`fastest unknown ${fastest(unknown).toFixed(1)} ms, known ${fastest(known).toFixed(1)} ms`);
       if (gap < 5) return;
     }
     assert.fail(`the gap stayed at 5 ms or more: ${gaps.join('; ')}`);

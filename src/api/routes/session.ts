@@ -4,7 +4,7 @@ import { changeUser, publicUser } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { createSession, deleteSession } from '../../store/sessions.js';
 import { LOGIN_BODY_LIMIT } from '../../auth/login.js';
-import { SESSION_LIFETIME_MS, requireUser, sessionCookie } from '../auth.js';
+import { SESSION_LIFETIME_MS, deviceTokenOf, loginCookies, requireUser, sessionCookie } from '../auth.js';
 
 export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   server.post(
@@ -26,14 +26,14 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
       const { userName, password } = request.body as { userName: string; password: string };
       let stored;
       try {
-        stored = await app.auth.authenticate({ userName, password, source: request.ip });
+        stored = await app.auth.authenticate({ userName, password, source: request.ip, deviceToken: deviceTokenOf(request) });
       } catch (error) {
         app.metrics.login((error as RosterError).code ?? 'error');
         throw error;
       }
       app.metrics.login('success');
       const session = await createSession(app.store.db, stored, SESSION_LIFETIME_MS);
-      reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
+      reply.header('set-cookie', await loginCookies(app, request, stored, session.token));
       return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: publicUser(stored) };
     },
   );
