@@ -72,9 +72,10 @@ describe('lockouts an administrator can lift', () => {
   });
 
   it('a browser that logged the administrator on before still gets in while a burst blocks the name (device cookie)', async () => {
-    const first = await login('admin', ADMIN_PASSWORD);
+    const first = await consoleLogin('admin', ADMIN_PASSWORD);
     const device = /roster_device=([^;]+)/.exec(String(first.headers['set-cookie']))?.[1];
-    assert.ok(device, 'a successful login sets the device cookie');
+    assert.ok(device, "a successful login in the console's form sets the device cookie");
+    assert.doesNotMatch(String((await login('admin', ADMIN_PASSWORD)).headers['set-cookie']), /roster_device=/, 'API logins add no devices');
     await lockOut('admin');
     const withDevice = await t.server.inject({
       method: 'POST',

@@ -4,7 +4,7 @@ import { changeUser, publicUser } from '../../admin/users.js';
 import { RosterError } from '../../errors.js';
 import { createSession, deleteSession } from '../../store/sessions.js';
 import { LOGIN_BODY_LIMIT } from '../../auth/login.js';
-import { SESSION_LIFETIME_MS, deviceTokenOf, loginCookies, requireUser, sessionCookie } from '../auth.js';
+import { SESSION_LIFETIME_MS, deviceTokenOf, requireUser, sessionCookie } from '../auth.js';
 
 export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Promise<void> {
   server.post(
@@ -33,7 +33,8 @@ export async function sessionRoutes(server: FastifyInstance, app: RosterApp): Pr
       }
       app.metrics.login('success');
       const session = await createSession(app.store.db, stored, SESSION_LIFETIME_MS);
-      reply.header('set-cookie', await loginCookies(app, request, stored, session.token));
+      // The device cookie comes from the console's login form only: scripts logging on here would add a row each time.
+      reply.header('set-cookie', sessionCookie(session.token, request, SESSION_LIFETIME_MS / 1000));
       return { token: session.token, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString(), user: publicUser(stored) };
     },
   );
