@@ -2,19 +2,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { describe, it } from 'node:test';
 import { findChangePage } from '../../src/store/run-changes.js';
 import { findRunRecord } from '../../src/store/runs.js';
 import { findUserPage } from '../../src/store/user-pages.js';
 import { migrations } from '../../src/store/migrations.js';
+import { loadSqlite } from '../../src/store/sqlite-driver.js';
 import { Store } from '../../src/store/store.js';
 
 describe('store upgrades, unordered', () => {
   it('applies 0016-0018 to a database that ran later-numbered migrations first, filling the search text and the change index', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roster-unordered-'));
-    const sqlite = new SqliteDatabase(join(dataDir, 'roster.db'));
+    // The build this runtime loads (better-sqlite3 12 on Node 20, 13 on 22 and later: src/store/sqlite-driver.ts).
+    const sqlite = new (loadSqlite())(join(dataDir, 'roster.db'));
     const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: sqlite }) });
     // A database migrated by a release without this branch's migrations, but with higher-numbered ones.
     const all = await migrations('sqlite').getMigrations();
