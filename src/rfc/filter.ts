@@ -87,9 +87,10 @@ export function filterAttributes(node: FilterNode): Set<string> {
 
 /**
  * Nesting depth a filter may have. RFC 4515 sets none, and the parser recurses per level: a 20,000-deep filter
- * overflowed the stack (a 500) or was stored and sent to the server (issue #12). Real filters nest a few levels.
+ * overflowed the stack (a 500) or was stored and sent to the server (issue #12). Real filters nest a few levels;
+ * 64 is also what the request encoder allows (src/ldap/filter-ber.ts).
  */
-export const MAX_FILTER_DEPTH = 32;
+export const MAX_FILTER_DEPTH = 64;
 
 class Parser {
   position = 0;
@@ -111,7 +112,7 @@ class Parser {
       throw new FilterSyntaxError(`expected "(" at position ${this.position + 1}; a filter looks like (objectClass=person)`);
     }
     this.position++;
-    if (++this.depth > MAX_FILTER_DEPTH) throw new FilterSyntaxError(`the filter is nested more than ${MAX_FILTER_DEPTH} levels deep`);
+    if (++this.depth > MAX_FILTER_DEPTH) throw new FilterSyntaxError(`the filter is nested deeper than ${MAX_FILTER_DEPTH} levels`);
     this.skipSpaces();
     const node = this.parseComponent();
     this.depth--;
