@@ -37,6 +37,20 @@ export interface ReadContext {
   onProgress: (progress: ReadProgress) => void;
 }
 
+/** A read's context, fresh for each read (its collectors are per read). */
+export async function newReadContext(settings: DirectorySettings, session: LdapSession, baseDn: string, options: ReadOptions): Promise<ReadContext> {
+  return {
+    settings,
+    session,
+    baseDn,
+    template: settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined,
+    warnings: new WarningCollector(),
+    references: new ReferenceCollector(baseDn),
+    statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
+    onProgress: options.onProgress ?? (() => {}),
+  };
+}
+
 const ANY_OBJECT = '(objectClass=*)';
 /** Every user starts with this one empty list; resolve.ts gives a user a list of its own at its first group. */
 const NO_GROUPS: readonly string[] = [];
@@ -46,24 +60,14 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
   const session = await openBoundSession(settings.connection);
   try {
     const baseDn = settings.connection.baseDn || (await detectBaseDn(session));
-    const template = settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined;
-    const context: ReadContext = {
-      settings,
-      session,
-      baseDn,
-      template,
-      warnings: new WarningCollector(),
-      references: new ReferenceCollector(baseDn),
-      statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
-      onProgress: options.onProgress ?? (() => {}),
-    };
+    const context = await newReadContext(settings, session, baseDn, options);
     trace('connected and bound');
     const users = await readUsers(context);
     trace('users read');
     const groups = settings.groups.filter ? await readGroups(context) : [];
     trace('groups read');
     context.onProgress({ phase: 'members', entries: groups.length });
-    const resolved = await resolveMembership({ users, groups, settings, template, session, baseDn, warnings: context.warnings, references: context.references });
+    const resolved = await resolveMembership({ users, groups, settings, template: context.template, session, baseDn, warnings: context.warnings, references: context.references });
     trace('members resolved');
     context.statistics.durationMs = Math.round(performance.now() - started);
     const unreadSubtrees = context.references.list();

@@ -19,12 +19,11 @@ import { SYNC_OID } from '../ldap/sync-values.js';
 import { trace } from '../trace.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
 import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
-import { ReferenceCollector } from './references.js';
 import {
   canonicalFilter,
-  memberTemplate,
   groupAttributes,
   groupFromEntry,
+  newReadContext,
   readUser,
   sampleUserAttributes,
   userAttributes,
@@ -33,7 +32,6 @@ import {
 } from './read.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
 import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
-import { WarningCollector } from './warnings.js';
 
 export interface ContinueFrom {
   readonly state: TrackingState;
@@ -138,17 +136,7 @@ export async function readDirectoryTracked(
     if (!(await supportsContentSync(session))) return { supported: false };
     const from = options.continueFrom;
     const baseDn = settings.connection.baseDn || from?.state.baseDn || (await detectBaseDn(session));
-    const template = settings.groups.memberSearchFilter ? await memberTemplate(session, settings.groups.memberSearchFilter) : undefined;
-    const context: ReadContext = {
-      settings,
-      session,
-      baseDn,
-      template,
-      warnings: new WarningCollector(),
-      references: new ReferenceCollector(baseDn),
-      statistics: { userEntries: 0, groupEntries: 0, pages: 0, references: 0, durationMs: 0 },
-      onProgress: options.onProgress ?? (() => {}),
-    };
+    const context = await newReadContext(settings, session, baseDn, options);
     const worth: WorthRequesting = from?.state.worth ?? (await sampleUserAttributes(context));
     trace('connected and bound');
     const userRefresh = await refreshSearch(

@@ -148,10 +148,9 @@ function removalReason(snapshot: DirectorySnapshot, outsideSelection: boolean, s
  * `now` is the run's time, given so the planner stays pure: it decides whose grace period has passed. Without it
  * (a plan made for display only) no grace period passes.
  */
-export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests, now?: Date): SyncPlan {
-  const unchanged = digests?.unchanged;
-  const index = new LocalIndex(localUsers, () => heldNames(snapshot.users, unchanged));
-  const plan: SyncPlan = {
+/** A plan that changes nothing (a run refused before it could plan records these counts). */
+export function emptyPlan(): SyncPlan {
+  return {
     created: [],
     createdDigests: [],
     digestRefreshes: [],
@@ -163,9 +162,15 @@ export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<Local
     keptUnread: [],
     references: [],
     unchanged: 0,
-    directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0),
-    warnings: [...snapshot.warnings],
+    directoryUsersBefore: 0,
+    warnings: [],
   };
+}
+
+export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests, now?: Date): SyncPlan {
+  const unchanged = digests?.unchanged;
+  const index = new LocalIndex(localUsers, () => heldNames(snapshot.users, unchanged));
+  const plan: SyncPlan = { ...emptyPlan(), directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0), warnings: [...snapshot.warnings] };
   const pendingUpdates: PendingUpdate[] = [];
   const defaults = defaultsOf(settings);
   const users = snapshot.users;

@@ -20,7 +20,7 @@ import type { Store } from '../store/store.js';
 import { applyPlan, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
-import { planSync, type SyncPlan } from './plan.js';
+import { emptyPlan, planSync, type SyncPlan } from './plan.js';
 import { decideRunMode, type RunModeDecision } from './mode.js';
 import { syncEvents } from './events.js';
 import { buildReport, type SyncReport } from './report.js';
@@ -196,22 +196,4 @@ async function commitUnchanged(store: Store, lock: HeldLock, read: UnchangedRead
   });
   trace('committed');
   return unchangedReport(summary, runId, run.durationMs);
-}
-
-export function emptyPlan(): SyncPlan {
-  return {
-    created: [],
-    createdDigests: [],
-    digestRefreshes: [],
-    updated: [],
-    deleted: [],
-    scheduled: [],
-    pending: [],
-    outOfScope: [],
-    keptUnread: [],
-    references: [],
-    unchanged: 0,
-    directoryUsersBefore: 0,
-    warnings: [],
-  };
 }

@@ -20,9 +20,9 @@ import { findUser } from '../store/users.js';
 import { applyPlan } from './apply.js';
 import { syncEvents } from './events.js';
 import { checkPlan } from './guard.js';
-import type { SyncPlan } from './plan.js';
+import { emptyPlan, type SyncPlan } from './plan.js';
 import { buildReport, type SyncReport } from './report.js';
-import { countsOf, emptyPlan, incompleteRead, planAgainstStoredUsers, type SyncOptions } from './run.js';
+import { countsOf, incompleteRead, planAgainstStoredUsers, type SyncOptions } from './run.js';
 
 const key = (name: string) => name.trim().toLowerCase();
 
