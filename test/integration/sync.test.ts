@@ -265,11 +265,25 @@ for (const backend of BACKENDS) {
     }
 
     it('lets only one synchronization run at a time', async () => {
-      const { test, settings } = await setup(backend);
-      const results = await Promise.allSettled([sync(test, settings), sync(test, settings)]);
-      const refused = results.filter((result) => result.status === 'rejected');
-      assert.equal(refused.length, 1);
-      assert.ok(isRosterError((refused[0] as PromiseRejectedResult).reason, 'SYNC_ALREADY_RUNNING'));
+      const { directory, test, settings } = await setup(backend);
+      // The first run holds the lock while the directory stands still in the middle of its read: two runs started
+      // together were a race (a quick first run could end before the second asked, and both committed).
+      let inRead!: () => void;
+      const reading = new Promise<void>((resolve) => (inRead = resolve));
+      const first = sync(test, settings, {
+        onProgress: (progress) => {
+          if (progress.phase !== 'users') return;
+          directory.pause();
+          inRead();
+        },
+      });
+      try {
+        await reading;
+        await assert.rejects(sync(test, settings), (error) => isRosterError(error, 'SYNC_ALREADY_RUNNING'));
+      } finally {
+        directory.resume();
+      }
+      assert.equal((await first).committed, true);
     });
 
     it('previews against the stored users without committing', async () => {
