@@ -177,6 +177,17 @@ export function mePage(user: User, notice?: string, error?: string): Html {
 }
 
 /** Search continuation references: subtrees the read did not see (quiet: AD's own partitions, nobody there). */
+/** A run's or a preview's warnings, folded when there are many (a big directory can warn about thousands). */
+export function warningsSection(warnings: readonly string[]): Html | '' {
+  if (warnings.length === 0) return '';
+  return html`<details ${warnings.length <= 20 ? 'open' : ''}>
+    <summary>${warnings.length} ${warnings.length === 1 ? 'warning' : 'warnings'}</summary>
+    <ul class="warnings">
+      ${warnings.map((warning) => html`<li>${warning}</li>`)}
+    </ul>
+  </details>`;
+}
+
 export function referencesSection(references: readonly { url: string; subtree: string; quiet: boolean }[]): Html {
   return section('Subtrees not read (referred to another server)', ['Subtree', 'Reference', 'Note'], [...references], (reference) => [
     reference.subtree,

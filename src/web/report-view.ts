@@ -7,7 +7,7 @@ import { describeChange, type DiffLine } from '../admin/change-diff.js';
 import type { Job } from '../admin/jobs.js';
 import type { SyncReport } from '../sync/report.js';
 import { html, type Html } from './html.js';
-import { referencesSection } from './pages.js';
+import { referencesSection, warningsSection } from './pages.js';
 
 const ROWS = 100;
 
@@ -141,17 +141,7 @@ export function reportView(report: SyncReport, jobId?: string): Html {
       <span>${users.created.length} created</span><span>${users.updated.length} updated</span><span>${users.deleted.length} deleted</span
       ><span>${users.outOfScope.length} out of scope (kept)</span><span>${users.unchanged} unchanged</span>
     </div>
-    ${
-      report.warnings.length
-        ? html`<details ${report.warnings.length <= 20 ? 'open' : ''}>
-            <summary>${report.warnings.length} ${report.warnings.length === 1 ? 'warning' : 'warnings'}</summary>
-            <ul class="warnings">
-              ${report.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>
-          </details>`
-        : ''
-    }
-    ${referencesSection(report.references)}
+    ${warningsSection(report.warnings)} ${referencesSection(report.references)}
     ${(Object.keys(SECTIONS) as SectionName[]).map((name) => ((SECTIONS[name] as SectionSpec<unknown>).rows(report).length ? sectionPage(report, name, 0, jobId) : ''))}
   </section>`;
 }

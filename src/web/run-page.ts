@@ -1,8 +1,9 @@
 /** The console's page of one synchronization run: the summary first, then its changes a page at a time, as diffs. */
 import { describeChange, type DiffLine } from '../admin/change-diff.js';
 import type { ChangePage, RunChangesQuery, RunRecord } from '../admin/runs.js';
+import { liveFilterForm } from './filter-form.js';
 import { html, type Html } from './html.js';
-import { referencesSection } from './pages.js';
+import { referencesSection, warningsSection } from './pages.js';
 
 function changesUrl(runId: number, query: RunChangesQuery, after: number | undefined): string {
   const parameters = new URLSearchParams();
@@ -80,17 +81,7 @@ function summary(run: RunRecord): Html {
       Download: <a href="/api/directory/runs/${run.id}/changes.csv" download>CSV</a> ·
       <a href="/api/directory/runs/${run.id}/download.json" download>JSON</a>
     </p>
-    ${
-      run.warnings.length
-        ? html`<details ${run.warnings.length <= 20 ? 'open' : ''}>
-            <summary>${run.warnings.length} ${run.warnings.length === 1 ? 'warning' : 'warnings'}</summary>
-            <ul class="warnings">
-              ${run.warnings.map((warning) => html`<li>${warning}</li>`)}
-            </ul>
-          </details>`
-        : ''
-    }
-    ${referencesSection(run.references)}`;
+    ${warningsSection(run.warnings)} ${referencesSection(run.references)}`;
 }
 
 export function runPage(run: RunRecord, page: ChangePage & { query: RunChangesQuery }): Html {
@@ -99,34 +90,24 @@ export function runPage(run: RunRecord, page: ChangePage & { query: RunChangesQu
   return html`<h1>Run #${run.id} (${run.status})</h1>
     ${summary(run)}
     <h2>Changes</h2>
-    <form
-      class="filters"
-      method="get"
-      action="/runs/${run.id}"
-      role="search"
-      hx-get="/runs/${run.id}"
-      hx-trigger="input changed delay:250ms from:#changes-q, search from:#changes-q, change from:select, submit"
-      hx-target="#changes-list"
-      hx-swap="outerHTML"
-      hx-push-url="true"
-      hx-sync="this:replace"
-    >
-      <div class="grid">
-        <div>
-          <label for="changes-action">Action</label>
-          <select id="changes-action" name="action">
-            ${action('', 'any')} ${action('created', 'created')} ${action('updated', 'updated')} ${action('deleted', 'deleted')}
-            ${action('deletionScheduled', 'deletion scheduled')} ${action('restored', 'restored')}
-          </select>
+    ${liveFilterForm(
+      { path: `/runs/${run.id}`, searchId: 'changes-q', target: 'changes-list' },
+      html` <div class="grid">
+          <div>
+            <label for="changes-action">Action</label>
+            <select id="changes-action" name="action">
+              ${action('', 'any')} ${action('created', 'created')} ${action('updated', 'updated')} ${action('deleted', 'deleted')}
+              ${action('deletionScheduled', 'deletion scheduled')} ${action('restored', 'restored')}
+            </select>
+          </div>
+          <div>
+            <label for="changes-q">User name</label>
+            <input type="search" id="changes-q" name="q" value="${query.q ?? ''}" placeholder="part of a user name" autocomplete="off" />
+          </div>
         </div>
-        <div>
-          <label for="changes-q">User name</label>
-          <input type="search" id="changes-q" name="q" value="${query.q ?? ''}" placeholder="part of a user name" autocomplete="off" />
-        </div>
-      </div>
-      <noscript
-        ><div class="actions"><button type="submit">Filter</button></div></noscript
-      >
-    </form>
+        <noscript
+          ><div class="actions"><button type="submit">Filter</button></div></noscript
+        >`,
+    )}
     ${changesList(run, page)}`;
 }

@@ -1,6 +1,7 @@
 /** The console's "Users and Privileges" list: a page of users with the total, filters and a live search. */
 import type { UserListPage, UserListQuery } from '../admin/users.js';
 import type { User } from '../model.js';
+import { liveFilterForm } from './filter-form.js';
 import { html, type Html } from './html.js';
 
 /** The list's query string with `after` replaced (undefined: the first page). */
@@ -84,64 +85,53 @@ function choice(name: string, label: string, options: Array<[string, string]>, c
 export function usersPage(page: UserListPage & { query: UserListQuery }): Html {
   const { query } = page;
   return html`<h1>Users and Privileges</h1>
-    <form
-      id="users-filter-form"
-      class="filters"
-      method="get"
-      action="/users"
-      role="search"
-      hx-get="/users"
-      hx-trigger="input changed delay:250ms from:#q, search from:#q, change from:select, submit"
-      hx-target="#users-list"
-      hx-swap="outerHTML"
-      hx-push-url="true"
-      hx-sync="this:replace"
-    >
-      <div class="grid">
-        <div>
-          <label for="q">Search</label>
-          <input type="search" id="q" name="q" value="${query.q ?? ''}" placeholder="name, full name or address" autocomplete="off" />
+    ${liveFilterForm(
+      { id: 'users-filter-form', path: '/users', searchId: 'q', target: 'users-list' },
+      html` <div class="grid">
+          <div>
+            <label for="q">Search</label>
+            <input type="search" id="q" name="q" value="${query.q ?? ''}" placeholder="name, full name or address" autocomplete="off" />
+          </div>
+          <div>
+            ${choice(
+              'source',
+              'Source',
+              [
+                ['', 'any'],
+                ['directory', 'directory'],
+                ['manual', 'manual'],
+              ],
+              query.source,
+            )}
+          </div>
+          <div>
+            ${choice(
+              'authentication',
+              'Authentication',
+              [
+                ['', 'any'],
+                ['directory', 'directory'],
+                ['local', 'Roster password'],
+              ],
+              query.authentication,
+            )}
+          </div>
+          <div>
+            ${choice(
+              'disabled',
+              'State',
+              [
+                ['', 'any'],
+                ['false', 'enabled'],
+                ['true', 'disabled'],
+              ],
+              query.disabled === undefined ? undefined : String(query.disabled),
+            )}
+          </div>
         </div>
-        <div>
-          ${choice(
-            'source',
-            'Source',
-            [
-              ['', 'any'],
-              ['directory', 'directory'],
-              ['manual', 'manual'],
-            ],
-            query.source,
-          )}
-        </div>
-        <div>
-          ${choice(
-            'authentication',
-            'Authentication',
-            [
-              ['', 'any'],
-              ['directory', 'directory'],
-              ['local', 'Roster password'],
-            ],
-            query.authentication,
-          )}
-        </div>
-        <div>
-          ${choice(
-            'disabled',
-            'State',
-            [
-              ['', 'any'],
-              ['false', 'enabled'],
-              ['true', 'disabled'],
-            ],
-            query.disabled === undefined ? undefined : String(query.disabled),
-          )}
-        </div>
-      </div>
-      <noscript
-        ><div class="actions"><button type="submit">Search</button></div></noscript
-      >
-    </form>
+        <noscript
+          ><div class="actions"><button type="submit">Search</button></div></noscript
+        >`,
+    )}
     ${usersList(page)}`;
 }
