@@ -35,7 +35,15 @@ function changeColumns(changes: UserChanges) {
   };
 }
 
-/** The per-user changes of the run record, produced as they are stored (100,000 of them on a first sync). */
+/** The position of the first 'created' change among the run's changes (runChanges' order): its events refer to them. */
+export function firstCreatedChange(plan: SyncPlan): number {
+  return plan.deleted.length + plan.scheduled.length + plan.updated.length;
+}
+
+/**
+ * The per-user changes of the run record, produced as they are stored (100,000 of them on a first sync). A created
+ * user's detail is also its `user.created` event's data (store/events.ts): fields added here appear in both.
+ */
 function* runChanges(plan: SyncPlan): Generator<RunChange> {
   for (const removal of plan.deleted) yield { userName: removal.userName, action: 'deleted', detail: { reason: removal.reason } };
   for (const pending of plan.scheduled) yield { userName: pending.userName, action: 'deletionScheduled', detail: { reason: pending.reason, deleteAt: pending.deleteAt } };

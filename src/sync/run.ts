@@ -17,7 +17,7 @@ import { storeFailure } from '../store/failures.js';
 import { recordRun, type NewRun, type RunCounts } from '../store/runs.js';
 import { settingsFingerprint } from '../store/settings.js';
 import type { Store } from '../store/store.js';
-import { applyPlan, type ApplyHooks } from './apply.js';
+import { applyPlan, firstCreatedChange, type ApplyHooks } from './apply.js';
 import { checkPlan, type GuardOptions } from './guard.js';
 import { localUsersForPlan } from './local-users.js';
 import { emptyPlan, planSync, type SyncPlan } from './plan.js';
@@ -150,7 +150,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
         const counts = countsOf(plan);
         const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts, warnings: plan.warnings, references: plan.references }, changes);
         trace('run recorded');
-        await appendEvents(trx, syncEvents(plan, id, counts), actor);
+        await appendEvents(trx, syncEvents(plan, id, counts, firstCreatedChange(plan)), actor);
         trace('events written');
         const committed = buildReport(snapshot, plan, true, mode, id);
         // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves

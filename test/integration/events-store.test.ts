@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { Store } from '../../src/store/store.js';
-import { appendEvents, countEventsAfter, eventsAfter, findEventAt, lastEventPosition, type NewEvent } from '../../src/store/events.js';
+import { appendEvents, countEventsAfter, eventBody, eventsAfter, findEventAt, lastEventPosition, type EventToAppend, type NewEvent } from '../../src/store/events.js';
+import { recordRun, type RunChange, type RunCounts } from '../../src/store/runs.js';
 import { BACKENDS, dropTestSchemas, openTestStore, type TestStore } from '../helpers/store.js';
 
 const opened: TestStore[] = [];
@@ -42,6 +43,66 @@ for (const backend of BACKENDS) {
       }
       assert.deepEqual(await findEventAt(test.store.db, all[321]!.seq), all[321]);
       assert.equal(all[450]!.actor, 'cli');
+    });
+
+    it("reads a sync's user.created events stored as references to the run's changes as the same events in full", async () => {
+      const test = await openTestStore(backend);
+      opened.push(test);
+      await test.store.db.transaction().execute((trx) => appendEvents(trx, created(3), 'cli'));
+      // One deletion first, so the created changes straddle the run's change pages (200 each) at 199 and 399.
+      const users = Array.from({ length: 450 }, (_, i) => ({
+        userName: `new${i}`,
+        stableId: i === 7 ? null : `entryUUID:n${i}`,
+        disabled: i % 97 === 3,
+        detail: { fullName: `New ${i}`, emailAddresses: [`new${i}@example.org`], dn: `uid=new${i},ou=people,dc=example,dc=org` },
+      }));
+      const changes: RunChange[] = [
+        { userName: 'gone', action: 'deleted', detail: { reason: 'out of scope' } },
+        ...users.map((user): RunChange => ({ userName: user.userName, action: 'created', detail: user.detail })),
+      ];
+      const counts: RunCounts = { created: 450, updated: 0, deleted: 1, outOfScope: 0, unchanged: 0 };
+      const time = '2026-11-27T18:00:00.000Z';
+      const explicit = (runId: number): NewEvent[] => [
+        { type: 'user.deleted', userName: 'gone', source: 'directory', runId, data: { reason: 'out of scope' } },
+        ...users.map((user): NewEvent => ({
+          type: 'user.created',
+          stableId: user.stableId,
+          userName: user.userName,
+          source: 'directory',
+          runId,
+          data: { ...user.detail, disabled: user.disabled },
+        })),
+        { type: 'sync.committed', runId, data: { counts } },
+      ];
+      const runId = await test.store.db.transaction().execute(async (trx) => {
+        const id = await recordRun(trx, { startedAt: time, trigger: 'test', status: 'committed', settingsFingerprint: 'f', durationMs: 1, counts, warnings: [] }, changes);
+        const [deleted, ...rest] = explicit(id);
+        const events: EventToAppend[] = [deleted!, { type: 'user.created', runId: id, firstChange: 1, users }, rest.at(-1)!];
+        await appendEvents(trx, events, 'sync:test', time);
+        return id;
+      });
+      // The same events written in full, as another run would store them: the bodies must match but for the ids.
+      await test.store.db.transaction().execute((trx) => appendEvents(trx, explicit(runId), 'sync:test', time));
+      const all = await eventsAfter(test.store.db, 0, 10_000);
+      assert.equal(all.length, 3 + 2 * 452);
+      const referenced = all.slice(3, 3 + 452);
+      const full = all.slice(3 + 452);
+      const withoutId = (body: string) => JSON.stringify({ ...(JSON.parse(body) as object), id: '' });
+      assert.deepEqual(
+        referenced.map((event) => withoutId(eventBody(event))),
+        full.map((event) => withoutId(eventBody(event))),
+      );
+      assert.equal(referenced.filter((event) => (event.data as { disabled: boolean }).disabled).length, 5);
+      assert.equal(new Set(all.map((event) => event.id)).size, all.length);
+      assert.ok(referenced.every((event) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(event.id)));
+      assert.ok(all.every((event, i) => i === 0 || event.seq > all[i - 1]!.seq));
+      // Read again from any position (a deliverer's cursor), one at a time and through findEventAt: same ids.
+      for (const cut of [2, 3, 150, 200, 201, 399, 400, 453]) {
+        assert.deepEqual(await eventsAfter(test.store.db, all[cut]!.seq, 3), all.slice(cut + 1, cut + 4), `after event ${cut}`);
+        assert.deepEqual(await findEventAt(test.store.db, all[cut]!.seq), all[cut]);
+        assert.equal(await countEventsAfter(test.store.db, all[cut]!.seq), all.length - cut - 1, `left after event ${cut}`);
+      }
+      assert.equal(await lastEventPosition(test.store.db), all.at(-1)!.seq);
     });
   });
 }

@@ -80,6 +80,14 @@ for (const backend of BACKENDS) {
       assertEachOnce(receiver, ids);
       const types = receiver.received.map((delivery) => delivery.event);
       assert.deepEqual(types, ['user.created', 'user.created', 'user.created', 'sync.committed', 'user.updated', 'sync.committed']);
+      // A sync's user.created events are stored as references to the run's changes (store/events.ts): delivered whole.
+      const created = JSON.parse(receiver.received[0]!.body);
+      assert.deepEqual(Object.keys(created), ['id', 'type', 'time', 'stableId', 'userName', 'source', 'runId', 'actor', 'data']);
+      assert.deepEqual(Object.keys(created.data), ['fullName', 'emailAddresses', 'dn', 'disabled']);
+      assert.match(created.stableId, /^entryUUID:/);
+      assert.equal(created.id, receiver.received[0]!.delivery);
+      assert.match(created.data.dn, new RegExp(`^uid=${created.userName},`));
+      assert.equal(typeof created.data.disabled, 'boolean');
       const update = JSON.parse(receiver.received[4]!.body);
       assert.deepEqual(
         { type: update.type, userName: update.userName, source: update.source, changes: update.data.changes },
