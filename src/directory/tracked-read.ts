@@ -17,6 +17,7 @@ import { detectBaseDn } from '../ldap/rootdse.js';
 import type { LdapSession } from '../ldap/session.js';
 import { SYNC_OID } from '../ldap/sync-values.js';
 import { trace } from '../trace.js';
+import { USN_ROOT_DSE_ATTRIBUTES, domainControllerState, usnRefreshes, type DomainControllerState } from './usn-tracking.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
 import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
 import {
@@ -52,10 +53,17 @@ export type TrackedRead =
       readonly counts: { readonly changed: number; readonly deleted: number };
     };
 
-/** Whether the root DSE lists the Sync Request control (RFC 4533 §2.2; RFC 4512 §5.1 supportedControl). */
-async function supportsContentSync(session: LdapSession): Promise<boolean> {
-  const rootDse = await session.readEntry('', ['supportedControl'], 'read of the root DSE');
-  return (rootDse?.values('supportedControl') ?? []).includes(SYNC_OID.request);
+type TrackingMethod = { readonly kind: 'content-sync' } | { readonly kind: 'usn'; readonly dc: DomainControllerState };
+
+/**
+ * RFC 4533 when the root DSE lists the Sync Request control (RFC 4533 §2.2; RFC 4512 §5.1 supportedControl);
+ * otherwise AD's uSNChanged (usn-tracking.ts) on an AD DC; otherwise none.
+ */
+async function trackingMethod(session: LdapSession): Promise<TrackingMethod | undefined> {
+  const rootDse = await session.readEntry('', ['supportedControl', ...USN_ROOT_DSE_ATTRIBUTES], 'read of the root DSE');
+  if ((rootDse?.values('supportedControl') ?? []).includes(SYNC_OID.request)) return { kind: 'content-sync' };
+  const dc = await domainControllerState(session, rootDse);
+  return dc && { kind: 'usn', dc };
 }
 
 /** An image (syncUUID → entry) after a refresh: RFC 4533 §3.3.2's two ways of telling what is gone. */
@@ -122,6 +130,45 @@ function outcomeOf(refresh: Refresh, previous: Map<string, LdapEntry>): SearchOu
   return { image, changedRows: rowsOf(refresh.result.changed), deleted };
 }
 
+interface Changes {
+  readonly users: Refresh;
+  readonly groups: Refresh | undefined;
+  /** Images the method already loaded. */
+  readonly previous?: { readonly users: Map<string, LdapEntry>; readonly groups: Map<string, LdapEntry> };
+}
+
+function searchSpecs(context: ReadContext, worth: WorthRequesting, what: string) {
+  const { settings, baseDn } = context;
+  return {
+    users: { base: baseDn, filter: canonicalFilter(settings.users.filter), attributes: userAttributes(context, worth), purpose: `${what} of users under ${baseDn}` },
+    groups: settings.groups.filter
+      ? { base: baseDn, filter: canonicalFilter(settings.groups.filter), attributes: groupAttributes(context), purpose: `${what} of groups under ${baseDn}` }
+      : undefined,
+  };
+}
+
+async function contentSyncChanges(context: ReadContext, worth: WorthRequesting, from: ContinueFrom | undefined): Promise<Changes> {
+  const specs = searchSpecs(context, worth, 'content synchronization');
+  const users = await refreshSearch(context.session, specs.users, from && Buffer.from(from.state.userCookie, 'base64'));
+  const groups = specs.groups && (await refreshSearch(context.session, specs.groups, from?.state.groupCookie ? Buffer.from(from.state.groupCookie, 'base64') : undefined));
+  // One unpaged search each: what the report counts as pages.
+  context.statistics.pages = groups ? 2 : 1;
+  return { users, groups };
+}
+
+async function usnChanges(context: ReadContext, worth: WorthRequesting, dc: DomainControllerState, from: ContinueFrom | undefined): Promise<Changes> {
+  const specs = searchSpecs(context, worth, 'search');
+  const previous = from && {
+    userCookie: Buffer.from(from.state.userCookie, 'base64'),
+    groupCookie: from.state.groupCookie === undefined ? undefined : Buffer.from(from.state.groupCookie, 'base64'),
+    load: (kind: 'user' | 'group') => loadEntries(from, kind),
+  };
+  const searches = { ...specs, membersAttribute: context.settings.groups.members, pageSize: context.settings.connection.pageSize };
+  const changes = await usnRefreshes(context.session, dc, searches, previous);
+  context.statistics.pages = changes.pages;
+  return changes;
+}
+
 /**
  * A read through content synchronization: from `continueFrom` (incremental) or from nothing (full, which also
  * takes the first cookie). `{ supported: false }` when the server does not offer RFC 4533.
@@ -133,30 +180,20 @@ export async function readDirectoryTracked(
   const started = performance.now();
   const session = await openBoundSession(settings.connection);
   try {
-    if (!(await supportsContentSync(session))) return { supported: false };
+    // Read before any search: the USN method stores the DC's highestCommittedUSN of this moment.
+    const method = await trackingMethod(session);
+    if (!method) return { supported: false };
     const from = options.continueFrom;
     const baseDn = settings.connection.baseDn || from?.state.baseDn || (await detectBaseDn(session));
     const context = await newReadContext(settings, session, baseDn, options);
     const worth: WorthRequesting = from?.state.worth ?? (await sampleUserAttributes(context));
     trace('connected and bound');
-    const userRefresh = await refreshSearch(
-      session,
-      { base: baseDn, filter: canonicalFilter(settings.users.filter), attributes: userAttributes(context, worth), purpose: `content synchronization of users under ${baseDn}` },
-      from && Buffer.from(from.state.userCookie, 'base64'),
-    );
-    const groupRefresh = settings.groups.filter
-      ? await refreshSearch(
-          session,
-          { base: baseDn, filter: canonicalFilter(settings.groups.filter), attributes: groupAttributes(context), purpose: `content synchronization of groups under ${baseDn}` },
-          from?.state.groupCookie ? Buffer.from(from.state.groupCookie, 'base64') : undefined,
-        )
-      : undefined;
+    const { users: userRefresh, groups: groupRefresh, previous } =
+      method.kind === 'usn' ? await usnChanges(context, worth, method.dc, from) : await contentSyncChanges(context, worth, from);
     trace('changes read');
     // Subtrees referred elsewhere were not read: the snapshot lists them, and the planner keeps who lives there.
     if (userRefresh.result.references.length > 0) context.references.add(userRefresh.result.references, 'users');
     if (groupRefresh && groupRefresh.result.references.length > 0) context.references.add(groupRefresh.result.references, 'groups');
-    // One unpaged search each: what the report counts as pages.
-    context.statistics.pages = groupRefresh ? 2 : 1;
     const state: TrackingState = {
       baseDn,
       worth,
@@ -164,8 +201,8 @@ export async function readDirectoryTracked(
       ...(groupRefresh ? { groupCookie: groupRefresh.cookie.toString('base64') } : {}),
     };
     if (from && options.skipIfUnchanged && nothingChanged(userRefresh) && nothingChanged(groupRefresh)) return { supported: true, unchanged: true, state };
-    const users = outcomeOf(userRefresh, await loadEntries(from, 'user'));
-    const groups = groupRefresh && outcomeOf(groupRefresh, await loadEntries(from, 'group'));
+    const users = outcomeOf(userRefresh, previous?.users ?? (await loadEntries(from, 'user')));
+    const groups = groupRefresh && outcomeOf(groupRefresh, previous?.groups ?? (await loadEntries(from, 'group')));
     trace('directory image updated');
     const snapshot = await snapshotOfImage(context, worth, users.image, groups?.image ?? new Map());
     snapshot.statistics.durationMs = Math.round(performance.now() - started);
