@@ -188,8 +188,11 @@ export async function readDirectoryTracked(
     const context = await newReadContext(settings, session, baseDn, options);
     const worth: WorthRequesting = from?.state.worth ?? (await sampleUserAttributes(context));
     trace('connected and bound');
-    const { users: userRefresh, groups: groupRefresh, previous } =
-      method.kind === 'usn' ? await usnChanges(context, worth, method.dc, from) : await contentSyncChanges(context, worth, from);
+    const {
+      users: userRefresh,
+      groups: groupRefresh,
+      previous,
+    } = method.kind === 'usn' ? await usnChanges(context, worth, method.dc, from) : await contentSyncChanges(context, worth, from);
     trace('changes read');
     // Subtrees referred elsewhere were not read: the snapshot lists them, and the planner keeps who lives there.
     if (userRefresh.result.references.length > 0) context.references.add(userRefresh.result.references, 'users');

@@ -4,13 +4,14 @@
  * sample. One domain is provisioned for the whole file; the tests that change it (logins) come last.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import {
+  SAMBA_ADMIN_PASSWORD,
   SAMBA_BASE,
   SAMBA_REALM,
   SAMBA_SERVICE_PASSWORD,
@@ -21,6 +22,9 @@ import {
   stopAllSambaDomains,
   type SambaDomain,
 } from '../helpers/samba.js';
+import { equivalenceSeed } from '../helpers/equivalence.js';
+import { POSTGRES } from '../helpers/store.js';
+import { Store } from '../../src/store/store.js';
 
 const BULK_USERS = 1600;
 const skip = sambaSkipReason();
@@ -297,4 +301,142 @@ describe('logging on to a real Active Directory (Samba AD DC)', { skip }, () => 
     const login = await domain.namespace.roster(['--data', data, 'login', 'robert', '--password-stdin'], { input: `${SAMBA_USER_PASSWORD}\n` });
     assert.equal(login.code, 0, login.stderr);
   });
+});
+
+describe('incremental runs on a real Active Directory (uSNChanged and a present listing)', { skip }, () => {
+  let data: string;
+  const sync = async (dataDir: string, ...args: string[]) => {
+    const result = await domain.namespace.roster(['--data', dataDir, 'directory', 'sync', '--json', ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as { mode: string; modeReason?: string; users: Record<string, unknown[]>; directory: { pages: number } };
+  };
+  const usersOf = async (dataDir: string) => {
+    const result = await domain.namespace.roster(['--data', dataDir, 'users', 'list', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return (JSON.parse(result.stdout) as Array<Record<string, unknown>>).map(({ userName, fullName, emailAddresses, dn, stableId, disabled }) => ({
+      userName,
+      fullName,
+      emailAddresses,
+      dn,
+      stableId,
+      disabled,
+    }));
+  };
+  const fresh = async () => {
+    const dir = mkdtempSync(join(work, 'incremental-'));
+    const result = await domain.namespace.roster(['--data', dir, 'directory', 'set', settingsFile(manualSample())]);
+    assert.equal(result.code, 0, result.stderr);
+    return dir;
+  };
+  /** The stored change-tracking state's cookies, rewritten by `change` (the store is a file: reached from here). */
+  const tamper = async (change: (cookie: Record<string, unknown>) => void) => {
+    const store = await Store.open({ dataDir: data });
+    try {
+      const row = await store.db.selectFrom('change_tracking').select('state').executeTakeFirstOrThrow();
+      const state = JSON.parse(row.state) as Record<string, string>;
+      for (const field of ['userCookie', 'groupCookie']) {
+        const cookie = JSON.parse(Buffer.from(state[field]!, 'base64').toString('utf8')) as Record<string, unknown>;
+        change(cookie);
+        state[field] = Buffer.from(JSON.stringify(cookie)).toString('base64');
+      }
+      await store.db
+        .updateTable('change_tracking')
+        .set({ state: JSON.stringify(state) })
+        .execute();
+    } finally {
+      await store.close();
+    }
+  };
+
+  before(async () => {
+    if (skip) return;
+    data = await fresh();
+    const first = await sync(data);
+    assert.deepEqual([first.mode, first.modeReason], ['full', 'first-run']);
+  });
+
+  it('reads changes incrementally (added, renamed, disabled, deleted, new member of a nested group) and ends where a full run does', async () => {
+    const staff = `OU=Staff,${SAMBA_BASE}`;
+    domain.modify(
+      [
+        `dn: CN=Nora New,${staff}\nchangetype: add\nobjectClass: user\nsAMAccountName: nora\nuserPrincipalName: nora@${SAMBA_REALM}\ndisplayName: Nora New\nuserAccountControl: 544\n`,
+        // Sales is nested in MailStore Users: nora enters the scope through a group that is not selected itself.
+        `dn: CN=Sales,OU=Groups,${SAMBA_BASE}\nchangetype: modify\nadd: member\nmember: CN=Nora New,${staff}\n`,
+        `dn: CN=Alice Archer,${staff}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n`,
+        // A member renamed: AD rewrites MailStore Users' value without moving that group's uSNChanged.
+        `dn: CN=Erin Expected-Change,${staff}\nchangetype: modrdn\nnewrdn: CN=Erin Renamed\ndeleteoldrdn: 1\n`,
+        `dn: CN=bulk00002,OU=Bulk,${SAMBA_BASE}\nchangetype: delete\n`,
+      ].join('\n'),
+    );
+    const report = await sync(data);
+    assert.equal(report.mode, 'incremental');
+    assert.equal(report.modeReason, undefined);
+    const full = await fresh();
+    await sync(full, '--full');
+    const [incremental, expected] = [await usersOf(data), await usersOf(full)];
+    assert.deepEqual(incremental, expected);
+    assert.ok(expected.some((user) => user.userName === `nora@${SAMBA_REALM}`));
+    assert.ok(expected.some((user) => user.dn === `CN=Erin Renamed,${staff}`));
+  });
+
+  it('searches nothing when the DC wrote nothing since the last run (highestCommittedUSN unmoved)', async () => {
+    await sync(data);
+    const report = await sync(data);
+    assert.equal(report.mode, 'incremental');
+    assert.equal(report.directory.pages, 0);
+  });
+
+  it('falls back to a full run (cookie-refused) for a DC whose invocationId changed (restored from backup), and continues incrementally after it', async () => {
+    await tamper((cookie) => (cookie.invocationId = Buffer.alloc(16, 7).toString('base64')));
+    const refused = await sync(data);
+    assert.deepEqual([refused.mode, refused.modeReason], ['full', 'cookie-refused']);
+    assert.equal((await sync(data)).mode, 'incremental');
+  });
+
+  it("falls back to a full run (cookie-refused) for a stored USN above the DC's highestCommittedUSN, or another DC", async () => {
+    await tamper((cookie) => (cookie.usn = String(BigInt(cookie.usn as string) + 1_000_000n)));
+    const ahead = await sync(data);
+    assert.deepEqual([ahead.mode, ahead.modeReason], ['full', 'cookie-refused']);
+    assert.equal((await sync(data)).mode, 'incremental');
+    await tamper((cookie) => (cookie.dsServiceName = `CN=NTDS Settings,CN=OTHER-DC,CN=Servers,CN=Default-First-Site-Name,CN=Sites,CN=Configuration,${SAMBA_BASE}`));
+    const otherDc = await sync(data);
+    assert.deepEqual([otherDc.mode, otherDc.modeReason], ['full', 'cookie-refused']);
+  });
+
+  // PostgreSQL listens on 127.0.0.1 outside the namespace; its Unix socket is reachable from inside.
+  const socketDir = '/var/run/postgresql';
+  const postgresInside = (() => {
+    const url = new URL(POSTGRES);
+    return `postgres://${url.username}@${encodeURIComponent(socketDir)}:${url.port || 5432}${url.pathname}`;
+  })();
+  const cases = [
+    { backend: 'sqlite', steps: Number(process.env.ROSTER_EQUIVALENCE_STEPS ?? 24), skip: false as string | false },
+    {
+      backend: 'postgres',
+      steps: Math.min(12, Number(process.env.ROSTER_EQUIVALENCE_STEPS ?? 12)),
+      skip: existsSync(join(socketDir, '.s.PGSQL.5432')) ? (false as const) : `no PostgreSQL socket in ${socketDir}`,
+    },
+  ];
+  for (const { backend, steps, skip: why } of cases)
+    it(`equals a full run after each of ${steps} random steps of AD changes (${backend})`, { skip: why }, async () => {
+      const script = fileURLToPath(new URL('../fixtures/samba-equivalence.ts', import.meta.url));
+      const { connection } = manualSample() as { connection: object };
+      const result = await domain.namespace.spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          script,
+          JSON.stringify(connection),
+          backend,
+          `OU=Eq${backend},${SAMBA_BASE}`,
+          String(steps),
+          String(equivalenceSeed()),
+          `Administrator@${SAMBA_REALM}`,
+          SAMBA_ADMIN_PASSWORD,
+        ],
+        { env: { ROSTER_TEST_POSTGRES: postgresInside } },
+      );
+      assert.equal(result.code, 0, result.stderr.slice(-6000));
+    });
 });
