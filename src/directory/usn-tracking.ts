@@ -232,6 +232,20 @@ function movedDns(kinds: readonly KindChanges[]): { old: Set<string>; added: Map
 }
 
 /**
+ * The member values the image holds: the attribute, or its first range (`member;range=0-1499`, a Windows DC's big
+ * group): the further ranges are read from the server with every snapshot (range.ts), so they are never stale.
+ */
+function heldMembers(entry: LdapEntry, attribute: string): string[] {
+  const name = attribute.toLowerCase();
+  const values: string[] = [];
+  for (const key of Object.keys(entry.raw)) {
+    const lower = key.toLowerCase();
+    if (lower === name || lower.startsWith(`${name};range=`)) values.push(...entry.values(key));
+  }
+  return values;
+}
+
+/**
  * Groups whose member values AD rewrote without moving their uSNChanged (see the header): the held groups listing
  * a DN that left or entered the image, and the server's groups listing a new DN. Read again and counted changed.
  */
@@ -241,7 +255,7 @@ async function refreshStaleGroups(reader: Reader, groups: KindChanges, users: Ki
   const stale: string[] = [];
   for (const [key, entry] of groups.previous) {
     if (groups.changed.has(key) || !groups.present.has(key)) continue;
-    if (entry.values(membersAttribute).some((value) => old.has(dnKey(value)) || added.has(dnKey(value)))) stale.push(key);
+    if (heldMembers(entry, membersAttribute).some((value) => old.has(dnKey(value)) || added.has(dnKey(value)))) stale.push(key);
   }
   const newDns = [...added.values()];
   for (let start = 0; start < newDns.length; start += VALUES_PER_SEARCH) {

@@ -20,6 +20,8 @@ interface AdObject {
 
 export interface AdModel {
   readonly base: string;
+  /** An OU outside the base: a user moved there leaves what Roster reads. */
+  readonly outside: string;
   readonly realm: string;
   readonly ous: readonly string[];
   readonly groupsOu: string;
@@ -35,7 +37,19 @@ export interface AdModel {
 const rdnOf = (dn: string) => dn.slice(0, dn.indexOf(','));
 
 export function newAdModel(base: string, realm: string, prefix: string): AdModel {
-  return { base, realm, ous: [`OU=People,${base}`, `OU=Contractors,${base}`], groupsOu: `OU=Groups,${base}`, users: [], groups: new Map(), disabled: new Set(), prefix, next: 0 };
+  const parent = base.slice(base.indexOf(',') + 1);
+  return {
+    base,
+    outside: `OU=${prefix}-outside,${parent}`,
+    realm,
+    ous: [`OU=People,${base}`, `OU=Contractors,${base}`],
+    groupsOu: `OU=Groups,${base}`,
+    users: [],
+    groups: new Map(),
+    disabled: new Set(),
+    prefix,
+    next: 0,
+  };
 }
 
 /** The model's settings (users enabled only, the groups below "Selected"); the connection is the caller's. */
@@ -87,7 +101,7 @@ async function addMember(client: AdminClient, model: AdModel, group: AdObject, m
 
 /** The OUs and the first users and groups (12 users, 4 groups; one user disabled), written through `client`. */
 export async function fillAdModel(client: AdminClient, model: AdModel): Promise<void> {
-  for (const ou of [model.base, ...model.ous, model.groupsOu]) await client.add(ou, { objectClass: 'organizationalUnit' });
+  for (const ou of [model.base, model.outside, ...model.ous, model.groupsOu]) await client.add(ou, { objectClass: 'organizationalUnit' });
   for (let index = 0; index < 12; index++) await addUser(client, model, `u${index}`, model.ous[index % 2]!, index === 11);
   const u = (index: number) => model.users[index]!;
   const g2 = await addGroup(client, model, 'G2', [u(4), u(5), u(11)]);
@@ -129,8 +143,10 @@ export function adOperations(client: AdminClient, model: AdModel): Operation[] {
     async (random: Random) => {
       const user = pick(model.users, random);
       const parent = user.dn.slice(user.dn.indexOf(',') + 1);
-      const moved = random() < 0.5;
-      const target = moved ? `${rdnOf(user.dn)},${model.ous.find((ou) => ou !== parent)!}` : `CN=r${model.next++},${parent}`;
+      const moved = random() < 0.6;
+      // Now and then out of the base and back (a move out is a deletion for Roster, a move back an addition).
+      const elsewhere = parent === model.outside ? pick(model.ous, random) : random() < 0.25 ? model.outside : model.ous.find((ou) => ou !== parent)!;
+      const target = moved ? `${rdnOf(user.dn)},${elsewhere}` : `CN=r${model.next++},${parent}`;
       await client.modifyDN(user.dn, target);
       const before = user.dn;
       user.dn = target;
@@ -165,15 +181,24 @@ export function adOperations(client: AdminClient, model: AdModel): Operation[] {
     },
     async (random: Random) => {
       // A nested group renamed: the groups listing it get its new DN from AD, without a change of their own.
-      const group = pick(
-        groups().filter((candidate) => !['Selected', 'G2', 'Other'].includes(candidate.name)),
-        random,
-      );
+      const candidates = groups().filter((candidate) => !['Selected', 'G2', 'Other'].includes(candidate.name));
+      if (candidates.length === 0) return 'group rename skipped (no nested group)';
+      const group = pick(candidates, random);
       const target = `CN=${group.name}-r${model.next++},${model.groupsOu}`;
       await client.modifyDN(group.dn, target);
       const before = group.dn;
       group.dn = target;
       return `rename group ${before} -> ${target}`;
+    },
+    async (random: Random) => {
+      // A nested group deleted: AD drops it from the groups listing it, again without a change of theirs.
+      const candidates = groups().filter((candidate) => !['Selected', 'G2', 'Other'].includes(candidate.name));
+      if (candidates.length < 2) return 'group deletion skipped (keeps one nested group)';
+      const group = pick(candidates, random);
+      await client.del(group.dn);
+      model.groups.delete(group);
+      forget(model, group);
+      return `delete group ${group.dn}`;
     },
   ];
 }
