@@ -272,10 +272,21 @@ async function refreshStaleGroups(reader: Reader, groups: KindChanges, users: Ki
   for (const [key, entry] of reread) groups.changed.set(key, entry);
 }
 
-function refreshOf(kind: Pick<KindChanges, 'changed' | 'present' | 'references'>, dc: DomainControllerState, sent: Buffer | undefined): UsnRefresh {
+/**
+ * One search's RefreshResult: a present phase; or, when nothing changed and the listing is exactly the image
+ * (the present entries are all held, see readKind, so equal counts mean equal sets), an empty delete phase, which
+ * tracked-read.ts takes for "unchanged" (the no-change fast path).
+ */
+function refreshOf(
+  kind: Pick<KindChanges, 'changed' | 'present' | 'references'> & { previous?: Map<string, LdapEntry> },
+  dc: DomainControllerState,
+  sent: Buffer | undefined,
+): UsnRefresh {
   const references = [...new Set(kind.references)];
   const cookie = encodeCookie(dc, references);
-  return { result: { changed: kind.changed, deleted: new Set(), present: kind.present, refreshDeletes: false, cookie, references }, cookie, sent };
+  const unchanged = kind.previous !== undefined && kind.changed.size === 0 && kind.present.size === kind.previous.size;
+  const present = unchanged ? new Set<string>() : kind.present;
+  return { result: { changed: kind.changed, deleted: new Set(), present, refreshDeletes: unchanged, cookie, references }, cookie, sent };
 }
 
 /** Nothing was written on the DC since the stored USN: an empty delete phase, the stored references still true. */

@@ -19,7 +19,7 @@ export interface RunModeInputs {
   readonly settingsFingerprint: string;
   /** `roster directory sync --full`, `POST /api/directory/sync?full=true`. */
   readonly forcedFull: boolean;
-  /** Whether Roster can follow this server's changes (RFC 4533 content sync, AD DirSync). */
+  /** Whether Roster can follow this server's changes (RFC 4533 content sync, AD uSNChanged). */
   readonly serverCanTrackChanges: boolean;
   readonly state: ChangeTrackingState | undefined;
   readonly now: Date;
