@@ -169,7 +169,9 @@ export const optionsSchema = z.strictObject({
   incremental: z
     .boolean()
     .optional()
-    .describe("Use the server's change tracking when it has one (RFC 4533 content synchronization; on Active Directory uSNChanged with a listing of what is still there, which needs no right beyond reading); false: every run reads the whole directory. Default: true."),
+    .describe(
+      "Use the server's change tracking when it has one (RFC 4533 content synchronization; on Active Directory uSNChanged with a listing of what is still there, which needs no right beyond reading); false: every run reads the whole directory. Default: true.",
+    ),
   fullSyncEvery: duration
     .optional()
     .describe(
