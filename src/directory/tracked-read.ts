@@ -171,7 +171,8 @@ async function usnChanges(context: ReadContext, worth: WorthRequesting, dc: Doma
 
 /**
  * A read through content synchronization: from `continueFrom` (incremental) or from nothing (full, which also
- * takes the first cookie). `{ supported: false }` when the server does not offer RFC 4533.
+ * takes the first cookie). On Active Directory the same through uSNChanged (usn-tracking.ts). `{ supported: false }`
+ * when the server offers neither.
  */
 export async function readDirectoryTracked(
   settings: DirectorySettings,
