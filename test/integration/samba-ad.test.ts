@@ -328,6 +328,14 @@ describe('incremental runs on a real Active Directory (uSNChanged and a present 
     assert.equal(result.code, 0, result.stderr);
     return dir;
   };
+  const planNextRun = async () => {
+    const store = await Store.open({ dataDir: data });
+    try {
+      await store.db.updateTable('change_tracking').set({ local_mark: 'changed by the test' }).execute();
+    } finally {
+      await store.close();
+    }
+  };
   /** The stored change-tracking state's cookies, rewritten by `change` (the store is a file: reached from here). */
   const tamper = async (change: (cookie: Record<string, unknown>) => void) => {
     const store = await Store.open({ dataDir: data });
@@ -379,11 +387,17 @@ describe('incremental runs on a real Active Directory (uSNChanged and a present 
     assert.ok(expected.some((user) => user.dn === `CN=Erin Renamed,${staff}`));
   });
 
-  it('searches nothing when the DC wrote nothing since the last run (highestCommittedUSN unmoved)', async () => {
+  it('searches nothing when the DC wrote nothing since the last run (highestCommittedUSN unmoved), and lists after a write elsewhere', async () => {
     await sync(data);
-    const report = await sync(data);
-    assert.equal(report.mode, 'incremental');
-    assert.equal(report.directory.pages, 0);
+    // A run that skips planning reports 0 pages whatever it read: a changed users' mark makes the run plan and count.
+    await planNextRun();
+    const unmoved = await sync(data);
+    assert.deepEqual([unmoved.mode, unmoved.directory.pages], ['incremental', 0]);
+    domain.modify(`dn: OU=Staff,${SAMBA_BASE}\nchangetype: modify\nreplace: description\ndescription: moved\n`);
+    await planNextRun();
+    const moved = await sync(data);
+    assert.equal(moved.mode, 'incremental');
+    assert.ok(moved.directory.pages >= 4, `changed search and listing, users and groups: ${moved.directory.pages} pages`);
   });
 
   it('falls back to a full run (cookie-refused) for a DC whose invocationId changed (restored from backup), and continues incrementally after it', async () => {
