@@ -28,6 +28,7 @@ import type { LdapSession } from '../ldap/session.js';
 import type { RefreshResult } from '../ldap/content-sync.js';
 import { dnKey } from '../rfc/dn.js';
 import { escapeFilterValue } from '../rfc/filter.js';
+import { trace } from '../trace.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
 
 /** LDAP_CAP_ACTIVE_DIRECTORY_OID (MS-ADTS §3.1.1.3.4.3.1): the server is an AD DC (or Samba's). */
@@ -199,7 +200,9 @@ interface KindChanges {
 async function readKind(reader: Reader, search: UsnSearch, usn: bigint, previous: Map<string, LdapEntry>): Promise<KindChanges> {
   const references: string[] = [];
   const changed = await searchByGuid(reader, search, `(&${search.filter}(uSNChanged>=${usn + 1n}))`, search.attributes, search.purpose, references);
+  trace(`changed entries read (${changed.size})`);
   const present = new Set((await searchByGuid(reader, search, search.filter, [], `listing of ${search.purpose}`, references)).keys());
+  trace(`present listing read (${present.size})`);
   // Gone between the two searches: the listing is the later word.
   for (const key of changed.keys()) if (!present.has(key)) changed.delete(key);
   // Listed, but neither held nor changed: it entered the search without a change of its own (a filter on a
@@ -324,8 +327,10 @@ export async function usnRefreshes(
   if (BigInt(stored.usn) === dc.usn) return { users: unmoved(dc, from.userCookie), groups: searches.groups && unmoved(dc, groupCookie), pages: 0 };
   const usn = BigInt(stored.usn);
   const previous = { users: await from.load('user'), groups: searches.groups ? await from.load('group') : new Map<string, LdapEntry>() };
+  trace('directory image loaded');
   const users = await readKind(reader, searches.users, usn, previous.users);
   const groups = searches.groups && (await readKind(reader, searches.groups, usn, previous.groups));
   if (groups) await refreshStaleGroups(reader, groups, users, searches.membersAttribute);
+  trace('groups with rewritten members read again');
   return { users: refreshOf(users, dc, from.userCookie), groups: groups && refreshOf(groups, dc, groupCookie), previous, pages: reader.pages };
 }
