@@ -26,7 +26,8 @@ export const ERROR_CODES = {
   SYNC_DELETE_GUARD: { status: 409, summary: 'The run would delete more users than options.maxDeletions allows.' },
   SYNC_COOKIE_REFUSED: {
     status: 502,
-    summary: 'The directory server refused the stored change-tracking cookie (RFC 4533 e-syncRefreshRequired); the run reads the whole directory instead.',
+    summary:
+      'The directory server refused the stored change-tracking cookie (RFC 4533 e-syncRefreshRequired; on AD another domain controller, a changed invocationId or a stored USN above its highestCommittedUSN); the run reads the whole directory instead.',
   },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
   SYNC_LOCK_LOST: { status: 409, summary: "The run's lease on the sync lock ended and another instance took it over; nothing was committed." },
