@@ -68,6 +68,10 @@ export interface DirectorySnapshot {
   /** Subtrees the servers referred elsewhere (search continuation references): not read. */
   unreadSubtrees: UnreadSubtree[];
   warnings: string[];
+  /** The kinds of `warnings` (directory/warnings.ts), in the order they first came. */
+  warningKinds?: string[];
+  /** Normalized member values of the groups read that designated no entry (each once). */
+  unresolvedMemberKeys?: string[];
   statistics: ReadStatistics;
 }
 

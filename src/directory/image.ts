@@ -9,6 +9,8 @@ import type { WorthRequesting } from './read.js';
 export interface ImageEntryRow {
   readonly uuid: string;
   readonly dn: string;
+  /** Normalized `dn` (rfc/dn.ts dnKey). */
+  readonly dnKey: string;
   readonly attributes: string;
 }
 

@@ -72,7 +72,15 @@ export async function readDirectory(settings: DirectorySettings, options: ReadOp
     context.statistics.durationMs = Math.round(performance.now() - started);
     const unreadSubtrees = context.references.list();
     context.statistics.references = unreadSubtrees.length;
-    return { baseDn, server: session.server, ...resolved, unreadSubtrees, warnings: context.warnings.list(), statistics: context.statistics };
+    return {
+      baseDn,
+      server: session.server,
+      ...resolved,
+      unreadSubtrees,
+      warnings: context.warnings.list(),
+      warningKinds: context.warnings.kinds(),
+      statistics: context.statistics,
+    };
   } finally {
     await session.close();
   }

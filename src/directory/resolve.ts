@@ -54,7 +54,14 @@ export interface MembershipInput {
   references: ReferenceCollector;
 }
 
+/** The warning of a member value that designates no entry read (shared with image-delta.ts). */
+export function unresolvedMemberWarning(member: string, groupName: string): string {
+  return `member '${member}' of group '${groupName}' matched no entry`;
+}
+
 export interface Membership {
+  /** Normalized member values that designated no entry (each once). */
+  unresolvedMemberKeys: string[];
   users: DirectoryUser[];
   outsideSelection: Array<{ dnKey: string; stableId: string; userName: string; groupKeys?: readonly string[] }>;
   groups: DirectoryGroup[];
@@ -76,6 +83,7 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
   const groupSeen = new Int32Array(input.groups.length);
   // The group lists of users in two groups or more: their own, grown here. Users in one group share that group's list.
   const ownLists = new Map<number, string[]>();
+  const unresolved = new Set<string>();
   const resolved = input.groups.map((group, g): ResolvedGroup => {
     const entry: ResolvedGroup = { users: [], groups: [] };
     let onlyThisGroup: readonly string[] | undefined;
@@ -85,7 +93,10 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
     for (let m = 0; m < members.length; m++) {
       const member = members[m]!;
       const targets = lookup(member);
-      if (targets.length === 0) input.warnings.add('unresolved-member', `member '${member}' of group '${group.name}' matched no entry`);
+      if (targets.length === 0) {
+        input.warnings.add('unresolved-member', unresolvedMemberWarning(member, group.name));
+        unresolved.add(dnKey(member));
+      }
       for (let t = 0; t < targets.length; t++) {
         const target = targets[t]!;
         if (target >= 0) {
@@ -113,7 +124,7 @@ export async function resolveMembership(input: MembershipInput): Promise<Members
     const user = input.users[u]!;
     if (user.groupKeys.length > 2) user.groupKeys = user.groupKeys.slice();
   }
-  return scope(input, resolved);
+  return { ...scope(input, resolved), unresolvedMemberKeys: [...unresolved] };
 }
 
 /** A function from a member value to the users and groups it designates. */
@@ -167,7 +178,7 @@ function memoryIndex(input: MembershipInput, template: MemberTemplate): MemberIn
   return index;
 }
 
-function scope(input: MembershipInput, resolved: ResolvedGroup[]): Membership {
+function scope(input: MembershipInput, resolved: ResolvedGroup[]): Omit<Membership, 'unresolvedMemberKeys'> {
   const selection = input.settings.groups.groups;
   const selectedNames = new Set(selection.map((name) => name.toLowerCase()));
   const selected = input.groups.flatMap((group, index) => (selectedNames.has(group.name.toLowerCase()) ? [index] : []));

@@ -20,6 +20,8 @@ import { trace } from '../trace.js';
 import { USN_ROOT_DSE_ATTRIBUTES, domainControllerState, usnRefreshes, type DomainControllerState } from './usn-tracking.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
 import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
+import { imageDelta, type ImageDelta } from './image-delta.js';
+import { dnKey } from '../rfc/dn.js';
 import {
   canonicalFilter,
   groupAttributes,
@@ -32,12 +34,25 @@ import {
   type WorthRequesting,
 } from './read.js';
 import { resolveMembership, type RawGroup, type ReadUser } from './resolve.js';
-import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
+import type { DirectorySnapshot, DirectoryUser, ReadProgress } from '../snapshot.js';
 
 export interface ContinueFrom {
   readonly state: TrackingState;
   loadImage(kind: 'user' | 'group'): Promise<readonly ImageEntryRow[]>;
+  /**
+   * Given when the caller can plan only the affected entries (image-delta.ts): the stored user entries with these
+   * syncUUIDs or normalized DNs, and every stored user entry's syncUUID (for a present phase).
+   */
+  readonly partial?: {
+    loadUsers(keys: { uuids: readonly string[]; dnKeys: readonly string[] }): Promise<readonly ImageEntryRow[]>;
+    loadUserUuids(): Promise<readonly string[]>;
+    /** Normalized member values that designated no entry at the last run. */
+    readonly unresolvedMemberKeys: ReadonlySet<string>;
+  };
 }
+
+/** Which way an incremental read computed its snapshot, and why not the cheaper one. */
+export type ImagePath = { readonly path: 'delta' } | { readonly path: 'whole-image'; readonly reason: string };
 
 export type TrackedRead =
   | { readonly supported: false }
@@ -51,6 +66,13 @@ export type TrackedRead =
       readonly state: TrackingState;
       /** Entries the refresh reported changed or deleted (0 and 0 on a run where nothing changed). */
       readonly counts: { readonly changed: number; readonly deleted: number };
+      /** Incremental reads: how the snapshot was computed. */
+      readonly imagePath?: ImagePath;
+      /**
+       * With `imagePath.path === 'delta'`: the snapshot holds only the affected entries (its users and
+       * outsideSelection) and its groups' counts only their part; sync/delta-run.ts completes it.
+       */
+      readonly delta?: ImageDelta;
     };
 
 type TrackingMethod = { readonly kind: 'content-sync' } | { readonly kind: 'usn'; readonly dc: DomainControllerState };
@@ -86,16 +108,42 @@ function applyRefresh(previous: ReadonlyMap<string, LdapEntry>, refresh: Refresh
 }
 
 async function loadEntries(from: ContinueFrom | undefined, kind: 'user' | 'group'): Promise<Map<string, LdapEntry>> {
-  const image = new Map<string, LdapEntry>();
-  if (!from) return image;
-  for (const row of await from.loadImage(kind)) image.set(row.uuid, new LdapEntry(row.dn, decodeImageAttributes(row.attributes)));
-  return image;
+  return from ? entriesOf(await from.loadImage(kind)) : new Map();
 }
 
 function rowsOf(entries: Iterable<[string, LdapEntry]>): ImageEntryRow[] {
   const rows: ImageEntryRow[] = [];
-  for (const [uuid, entry] of entries) rows.push({ uuid, dn: entry.dn, attributes: encodeImageAttributes(entry.raw) });
+  for (const [uuid, entry] of entries) rows.push({ uuid, dn: entry.dn, dnKey: dnKey(entry.dn), attributes: encodeImageAttributes(entry.raw) });
   return rows;
+}
+
+function entriesOf(rows: readonly ImageEntryRow[]): Map<string, LdapEntry> {
+  const entries = new Map<string, LdapEntry>();
+  for (const row of rows) entries.set(row.uuid, new LdapEntry(row.dn, decodeImageAttributes(row.attributes)));
+  return entries;
+}
+
+/** The user entries gone since the cookie: a delete phase names them; after a present phase, the image minus the present and changed. */
+async function deletedUsers(refresh: RefreshResult, partial: NonNullable<ContinueFrom['partial']>): Promise<Set<string>> {
+  if (refresh.refreshDeletes) return new Set(refresh.deleted);
+  const held = await partial.loadUserUuids();
+  const deleted = new Set<string>();
+  let heldPresent = 0;
+  for (const uuid of held) {
+    if (refresh.changed.has(uuid)) continue;
+    if (refresh.present.has(uuid)) heldPresent++;
+    else deleted.add(uuid);
+  }
+  let presentUnchanged = refresh.present.size;
+  for (const uuid of refresh.changed.keys()) if (refresh.present.has(uuid)) presentUnchanged--;
+  // As applyRefresh: a present entry Roster never had means its image and the server disagree. Counted, not
+  // looked up: every present entry held was counted once above.
+  if (heldPresent !== presentUnchanged)
+    throw new RosterError(
+      'SYNC_COOKIE_REFUSED',
+      `The server reported ${presentUnchanged - heldPresent} entries present that the stored directory image does not hold (${held.length} held).`,
+    );
+  return deleted;
 }
 
 interface SearchOutcome {
@@ -205,6 +253,18 @@ export async function readDirectoryTracked(
       ...(groupRefresh ? { groupCookie: groupRefresh.cookie.toString('base64') } : {}),
     };
     if (from && options.skipIfUnchanged && nothingChanged(userRefresh) && nothingChanged(groupRefresh)) return { supported: true, unchanged: true, state };
+    let imagePath: ImagePath | undefined;
+    // The USN method has loaded the whole image already (it needs it to find groups AD rewrote): no delta then.
+    if (from?.partial && previous) imagePath = { path: 'whole-image', reason: 'the change source read the whole image' };
+    else if (from?.partial) {
+      const partial = await readDelta(context, worth, from, from.partial, userRefresh, groupRefresh);
+      if ('delta' in partial) {
+        const { snapshot, delta, changes, counts } = partial;
+        snapshot.statistics.durationMs = Math.round(performance.now() - started);
+        return { supported: true, unchanged: false, snapshot, changes, state, counts, imagePath: { path: 'delta' }, delta };
+      }
+      imagePath = { path: 'whole-image', reason: partial.fallBack };
+    }
     const users = outcomeOf(userRefresh, previous?.users ?? (await loadEntries(from, 'user')));
     const groups = groupRefresh && outcomeOf(groupRefresh, previous?.groups ?? (await loadEntries(from, 'group')));
     trace('directory image updated');
@@ -214,10 +274,81 @@ export async function readDirectoryTracked(
       ? { replace: false, users: { upserts: users.changedRows, deletes: users.deleted }, groups: { upserts: groups?.changedRows ?? [], deletes: groups?.deleted ?? [] } }
       : { replace: true, users: users.changedRows, groups: groups?.changedRows ?? [] };
     const changed = from ? users.changedRows.length + (groups?.changedRows.length ?? 0) : 0;
-    return { supported: true, unchanged: false, snapshot, changes, state, counts: { changed, deleted: users.deleted.length + (groups?.deleted.length ?? 0) } };
+    return {
+      supported: true,
+      unchanged: false,
+      snapshot,
+      changes,
+      state,
+      counts: { changed, deleted: users.deleted.length + (groups?.deleted.length ?? 0) },
+      ...(imagePath ? { imagePath } : {}),
+    };
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The incremental read of only the affected entries (image-delta.ts): the snapshot lists them alone, or the
+ * reason the whole image must be computed.
+ */
+async function readDelta(
+  context: ReadContext,
+  worth: WorthRequesting,
+  from: ContinueFrom,
+  partial: NonNullable<ContinueFrom['partial']>,
+  userRefresh: Refresh,
+  groupRefresh: Refresh | undefined,
+): Promise<
+  | { readonly snapshot: DirectorySnapshot; readonly delta: ImageDelta; readonly changes: ImageChanges; readonly counts: { changed: number; deleted: number } }
+  | { readonly fallBack: string }
+> {
+  const groupsBefore = groupRefresh ? await loadEntries(from, 'group') : new Map<string, LdapEntry>();
+  const groups = groupRefresh ? outcomeOf(groupRefresh, groupsBefore) : undefined;
+  trace('group image loaded');
+  const usersDeleted = await deletedUsers(userRefresh.result, partial);
+  trace('deleted users found');
+  const outcome = await imageDelta(context, worth, {
+    groupsBefore,
+    groupsAfter: groups?.image ?? new Map(),
+    usersChanged: userRefresh.result.changed,
+    usersDeleted,
+    hasReferences: userRefresh.result.references.length > 0 || (groupRefresh?.result.references.length ?? 0) > 0,
+    loadUsers: async (keys) => entriesOf(await partial.loadUsers(keys)),
+    unresolvedBefore: partial.unresolvedMemberKeys,
+  });
+  trace(`affected entries computed${'fallBack' in outcome ? ` (whole image: ${outcome.fallBack})` : ''}`);
+  if ('fallBack' in outcome) return outcome;
+  const { delta } = outcome;
+  context.statistics.groupEntries = groups?.image.size ?? 0;
+  const users: DirectoryUser[] = [];
+  const outsideSelection: DirectorySnapshot['outsideSelection'] = [];
+  for (const { after } of delta.affected) {
+    if (!after) continue;
+    if (after.inScope) users.push(after.user);
+    else outsideSelection.push({ dnKey: after.user.dnKey, stableId: after.user.stableId, userName: after.user.userName, groupKeys: after.user.groupKeys });
+  }
+  const userRows = rowsOf(userRefresh.result.changed);
+  const snapshot: DirectorySnapshot = {
+    baseDn: context.baseDn,
+    server: context.session.server,
+    users,
+    outsideSelection,
+    groups: [...delta.groups],
+    ambiguousUserNames: [],
+    unreadSubtrees: [],
+    warnings: delta.warnings,
+    warningKinds: delta.warnings.length ? ['unresolved-member'] : [],
+    unresolvedMemberKeys: delta.unresolvedMemberKeys,
+    statistics: context.statistics,
+  };
+  const changes: ImageChanges = {
+    replace: false,
+    users: { upserts: userRows, deletes: [...usersDeleted] },
+    groups: { upserts: groups?.changedRows ?? [], deletes: groups?.deleted ?? [] },
+  };
+  const counts = { changed: userRows.length + (groups?.changedRows.length ?? 0), deleted: usersDeleted.size + (groups?.deleted.length ?? 0) };
+  return { snapshot, delta, changes, counts };
 }
 
 /** The snapshot a full read would give for these entries: the same conversions and member resolution. */
@@ -249,5 +380,13 @@ async function snapshotOfImage(
   trace('members resolved');
   const unreadSubtrees = context.references.list();
   context.statistics.references = unreadSubtrees.length;
-  return { baseDn: context.baseDn, server: context.session.server, ...resolved, unreadSubtrees, warnings: context.warnings.list(), statistics: context.statistics };
+  return {
+    baseDn: context.baseDn,
+    server: context.session.server,
+    ...resolved,
+    unreadSubtrees,
+    warnings: context.warnings.list(),
+    warningKinds: context.warnings.kinds(),
+    statistics: context.statistics,
+  };
 }

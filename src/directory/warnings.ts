@@ -17,6 +17,11 @@ export class WarningCollector {
     if (bucket.examples.length < this.examplesPerKind) bucket.examples.push(message);
   }
 
+  /** The kinds of the warnings added, in the order they first came. */
+  kinds(): string[] {
+    return [...this.byKind.keys()];
+  }
+
   list(): string[] {
     const warnings: string[] = [];
     for (const bucket of this.byKind.values()) {

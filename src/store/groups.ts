@@ -84,3 +84,63 @@ export async function listGroups(db: Executor): Promise<Array<{ dn: string; name
   const rows = await db.selectFrom('groups').selectAll().orderBy('name').execute();
   return rows.map((row) => ({ dn: row.dn, name: row.name, description: row.description, selected: row.selected === 1, members: row.direct_users + row.direct_groups }));
 }
+
+/** A row of the groups table as read and written by an incremental run that changes only some groups. */
+export interface StoredGroup {
+  readonly dnKey: string;
+  readonly dn: string;
+  readonly name: string;
+  readonly description: string;
+  readonly selected: boolean;
+  readonly directUsers: number;
+  readonly directGroups: number;
+  /** User name keys of the users in scope the group lists directly. */
+  readonly members: readonly string[];
+}
+
+export async function loadGroups(db: Executor): Promise<Map<string, StoredGroup>> {
+  const groups = new Map<string, StoredGroup>();
+  for (const row of await db.selectFrom('groups').selectAll().execute()) {
+    groups.set(row.dn_key, {
+      dnKey: row.dn_key,
+      dn: row.dn,
+      name: row.name,
+      description: row.description,
+      selected: row.selected === 1,
+      directUsers: row.direct_users,
+      directGroups: row.direct_groups,
+      members: JSON.parse(row.members) as string[],
+    });
+  }
+  return groups;
+}
+
+/**
+ * Writes the groups an incremental run changed and removes those gone. The fingerprint of replaceGroups no longer
+ * describes the table then: it is dropped, so that the next full run rewrites the table rather than trusting it.
+ */
+export async function updateGroups(db: Executor, changes: { readonly upserts: readonly StoredGroup[]; readonly deletes: readonly string[] }): Promise<void> {
+  const keys = [...changes.deletes, ...changes.upserts.map((group) => group.dnKey)];
+  if (keys.length === 0) return;
+  for (let at = 0; at < keys.length; at += 500) {
+    await db
+      .deleteFrom('groups')
+      .where('dn_key', 'in', keys.slice(at, at + 500))
+      .execute();
+  }
+  await insertMany(
+    db,
+    'groups',
+    changes.upserts.map((group) => ({
+      dn_key: group.dnKey,
+      dn: group.dn,
+      name: group.name,
+      description: group.description,
+      selected: group.selected ? 1 : 0,
+      direct_users: group.directUsers,
+      direct_groups: group.directGroups,
+      members: JSON.stringify(group.members),
+    })),
+  );
+  await db.deleteFrom('settings').where('key', '=', FINGERPRINT_KEY).execute();
+}

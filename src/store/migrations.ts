@@ -301,6 +301,21 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    // The normalized DN of each image entry (rfc/dn.ts dnKey), indexed: an incremental run loads only the entries a
+    // change can reach, by syncUUID or by the DN a changed group lists (directory/image-delta.ts). Images stored
+    // before have none: they are dropped with their cookie, and the next run is a full one that stores them again.
+    '0030_image_dn_key': {
+      async up(db: Kysely<unknown>) {
+        const typed = db as unknown as Kysely<Database>;
+        await typed.deleteFrom('directory_image').execute();
+        await typed.deleteFrom('change_tracking').execute();
+        await db.schema
+          .alterTable('directory_image')
+          .addColumn('dn_key', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db.schema.createIndex('directory_image_dn_key').on('directory_image').columns(['kind', 'dn_key']).execute();
+      },
+    },
     // Several instances on one database (issue #16): who holds the sync lock and since when, which instance
     // recorded a run, and the claim on each scheduled tick, so one tick runs once cluster-wide.
     '0015_instances': {

@@ -78,6 +78,8 @@ export interface DirectoryImageTable {
   kind: string;
   uuid: string;
   dn: string;
+  /** Normalized `dn` (rfc/dn.ts dnKey): how a group's member value finds its entry. */
+  dn_key: string;
   attributes: string;
 }
 

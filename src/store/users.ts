@@ -129,6 +129,32 @@ export async function usersForPlanning(db: Executor, unmatchedIds?: readonly num
 /** Ids per `in (...)` list: far below SQLite's limit of bound values. */
 const ID_CHUNK = 500;
 
+/**
+ * The users with one of these stable ids or user name keys, each once, in storage order: an incremental run
+ * plans only the users its changes can reach (sync/delta-run.ts).
+ */
+export async function usersForPlanningByKeys(db: Executor, keys: { readonly stableIds: readonly string[]; readonly nameKeys: readonly string[] }): Promise<LocalUser[]> {
+  const found = new Map<number, PlanningRow>();
+  for (const [column, values] of [
+    ['stable_id', keys.stableIds],
+    ['user_name_key', keys.nameKeys],
+  ] as const) {
+    for (let start = 0; start < values.length; start += ID_CHUNK) {
+      const rows = await planningRows(db)
+        .select('id')
+        .where(column, 'in', values.slice(start, start + ID_CHUNK))
+        .execute();
+      for (const row of rows) found.set(row.id, row);
+    }
+  }
+  return [...found.entries()].sort(([a], [b]) => a - b).map(([, row]) => localUser(row));
+}
+
+export async function countDirectoryUsers(db: Executor): Promise<number> {
+  const row = await db.selectFrom('users').select(db.fn.countAll<number>().as('count')).where('source', '=', 'directory').executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 function planningRows(db: Executor) {
   return db
     .selectFrom('users')

@@ -8,7 +8,7 @@ import type { Transaction } from 'kysely';
 import type { DirectorySnapshot } from '../snapshot.js';
 import { userNameKey } from '../model.js';
 import { insertMany } from '../store/bulk.js';
-import { replaceGroups } from '../store/groups.js';
+import { replaceGroups, updateGroups, type StoredGroup } from '../store/groups.js';
 import { type RunChange } from '../store/runs.js';
 import { deleteSessionsOfUsers } from '../store/sessions.js';
 import type { Database } from '../store/schema.js';
@@ -80,7 +80,17 @@ function usersLockedOut(plan: SyncPlan): string[] {
   return keys;
 }
 
-export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snapshot: DirectorySnapshot, hooks: ApplyHooks = {}): Promise<Iterable<RunChange>> {
+/**
+ * `groups`: the rows an incremental run that planned only the affected entries changed (sync/delta-groups.ts);
+ * without it, the groups table is replaced from the snapshot.
+ */
+export async function applyPlan(
+  trx: Transaction<Database>,
+  plan: SyncPlan,
+  snapshot: DirectorySnapshot,
+  hooks: ApplyHooks = {},
+  groups?: { readonly upserts: readonly StoredGroup[]; readonly deletes: readonly string[] },
+): Promise<Iterable<RunChange>> {
   const now = new Date().toISOString();
   const deletedKeys = plan.deleted.map((removal) => userNameKey(removal.userName));
   // Their memberships go with the groups' replacement below: a deleted user was in scope when the stored groups were
@@ -129,7 +139,8 @@ export async function applyPlan(trx: Transaction<Database>, plan: SyncPlan, snap
   );
   trace('users inserted');
   await deleteSessionsOfUsers(trx, usersLockedOut(plan));
-  await replaceGroups(trx, snapshot.groups, snapshot.users);
+  if (groups) await updateGroups(trx, groups);
+  else await replaceGroups(trx, snapshot.groups, snapshot.users);
   trace('groups replaced');
   return { [Symbol.iterator]: () => runChanges(plan) };
 }

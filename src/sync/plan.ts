@@ -95,6 +95,12 @@ export interface KnownDigests {
    */
   unchanged?: Uint8Array;
   unchangedCount?: number;
+  /**
+   * Directory users in scope that neither the snapshot nor the local users list (an incremental run that planned
+   * only the affected entries, sync/delta-run.ts): matched and unchanged. They count as unchanged and as directory
+   * users before the run.
+   */
+  unlistedUnchanged?: number;
 }
 
 function sameList(a: string[], b: string[]): boolean {
@@ -170,7 +176,13 @@ export function emptyPlan(): SyncPlan {
 export function planSync(snapshot: DirectorySnapshot, localUsers: Iterable<LocalUser>, settings: DirectorySettings, digests?: KnownDigests, now?: Date): SyncPlan {
   const unchanged = digests?.unchanged;
   const index = new LocalIndex(localUsers, () => heldNames(snapshot.users, unchanged));
-  const plan: SyncPlan = { ...emptyPlan(), directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0), warnings: [...snapshot.warnings] };
+  const unlisted = digests?.unlistedUnchanged ?? 0;
+  const plan: SyncPlan = {
+    ...emptyPlan(),
+    unchanged: unlisted,
+    directoryUsersBefore: index.users.length + (digests?.unchangedCount ?? 0) + unlisted,
+    warnings: [...snapshot.warnings],
+  };
   const pendingUpdates: PendingUpdate[] = [];
   const defaults = defaultsOf(settings);
   const users = snapshot.users;

@@ -9,12 +9,15 @@ import type { DirectorySettings } from '../config/schema.js';
 import { decodeTrackingState, encodeTrackingState, type ImageChanges } from '../directory/image.js';
 import { readDirectory } from '../directory/read.js';
 import type { DirectorySnapshot, ReadProgress } from '../directory/snapshot.js';
-import { readDirectoryTracked, type TrackedRead } from '../directory/tracked-read.js';
+import type { ImageDelta } from '../directory/image-delta.js';
+import { readDirectoryTracked, type ContinueFrom, type ImagePath, type TrackedRead } from '../directory/tracked-read.js';
 import { isRosterError } from '../errors.js';
-import { hasPendingDeletions, loadImage, localUsersMark, type StoredTracking } from '../store/change-tracking.js';
+import { hasPendingDeletions, loadImage, loadImageEntries, loadImageUuids, localUsersMark, type StoredTracking } from '../store/change-tracking.js';
 import type { Store } from '../store/store.js';
 import { correctionsOf, correctionsWarning, type Corrections } from './corrections.js';
+import { deltaPreconditions } from './delta-run.js';
 import type { RunModeDecision } from './mode.js';
+import type { RunSummary } from './unchanged-run.js';
 
 /** The stored tracking row without what run.ts adds at commit (the users' mark and the report's summary). */
 export type TrackingToSave = Omit<StoredTracking, 'localMark' | 'summary'>;
@@ -47,6 +50,10 @@ export interface ChangedRead {
   readonly entryChanges?: { readonly changed: number; readonly deleted: number };
   /** A periodic full run: what the tracking had missed. */
   readonly corrections?: Corrections;
+  /** Incremental runs: whether only the affected entries were computed (`delta`), or why the whole image was. */
+  readonly imagePath?: ImagePath;
+  /** With `imagePath.path === 'delta'`: the affected entries; `snapshot` lists only them (sync/delta-run.ts). */
+  readonly delta?: ImageDelta;
 }
 
 export interface ReadForRunInput {
@@ -57,6 +64,8 @@ export interface ReadForRunInput {
   readonly stored: StoredTracking | undefined;
   readonly started: Date;
   readonly onProgress?: (progress: ReadProgress) => void;
+  /** Compute the whole image even where the delta path could run, for this reason (the planner could not settle it). */
+  readonly wholeImage?: string;
 }
 
 const NO_IMAGE_CHANGES: ImageChanges = { replace: false, users: { upserts: [], deletes: [] }, groups: { upserts: [], deletes: [] } };
@@ -77,6 +86,8 @@ function saved(input: ReadForRunInput, read: Extract<TrackedRead, { unchanged: f
     mode,
     tracking: { kind: 'save', changes: read.changes, tracking: { settingsFingerprint: input.settingsFingerprint, state: encodeTrackingState(read.state), lastFullRunAt } },
     ...(mode.mode === 'incremental' ? { entryChanges: read.counts } : {}),
+    ...(read.imagePath ? { imagePath: read.imagePath } : {}),
+    ...(read.delta ? { delta: read.delta } : {}),
   };
 }
 
@@ -86,8 +97,21 @@ async function fullTracked(input: ReadForRunInput, mode: Extract<RunModeDecision
   return saved(input, read, mode);
 }
 
-function continueFrom(input: ReadForRunInput) {
-  return { state: decodeTrackingState(input.stored!.state), loadImage: (kind: 'user' | 'group') => loadImage(input.store.db, kind) };
+function continueFrom(input: ReadForRunInput, partial?: RunSummary): ContinueFrom {
+  const db = input.store.db;
+  return {
+    state: decodeTrackingState(input.stored!.state),
+    loadImage: (kind) => loadImage(db, kind),
+    ...(partial
+      ? {
+          partial: {
+            loadUsers: (keys) => loadImageEntries(db, 'user', keys),
+            loadUserUuids: () => loadImageUuids(db, 'user'),
+            unresolvedMemberKeys: new Set(partial.unresolvedMemberKeys),
+          },
+        }
+      : {}),
+  };
 }
 
 /**
@@ -113,14 +137,22 @@ export async function readForRun(input: ReadForRunInput): Promise<RunRead> {
     try {
       const stored = input.stored!;
       // A grace period can fall due while nothing changes in the directory: with a user pending deletion, plan.
-      const skipIfUnchanged = (await localUsersMark(input.store.db)) === stored.localMark && !(await hasPendingDeletions(input.store.db));
-      const read = await readDirectoryTracked(input.settings, { continueFrom: continueFrom(input), skipIfUnchanged, onProgress: input.onProgress });
+      const usersUnchanged = (await localUsersMark(input.store.db)) === stored.localMark;
+      const pendingDeletions = await hasPendingDeletions(input.store.db);
+      const skipIfUnchanged = usersUnchanged && !pendingDeletions;
+      const summary = JSON.parse(stored.summary) as RunSummary;
+      const wholeImage = input.wholeImage ?? deltaPreconditions(summary, usersUnchanged, pendingDeletions);
+      const read = await readDirectoryTracked(input.settings, {
+        continueFrom: continueFrom(input, wholeImage === undefined ? summary : undefined),
+        skipIfUnchanged,
+        onProgress: input.onProgress,
+      });
       if (!read.supported) return untracked(input, { mode: 'full', reason: 'server-cannot' });
       if (read.unchanged) {
         const tracking = { settingsFingerprint: input.settingsFingerprint, state: encodeTrackingState(read.state), lastFullRunAt: stored.lastFullRunAt };
         return { unchanged: true, mode: decision, stored, tracking: { kind: 'save', changes: NO_IMAGE_CHANGES, tracking } };
       }
-      return saved(input, read, decision);
+      return saved(input, wholeImage === undefined ? read : { ...read, imagePath: { path: 'whole-image', reason: wholeImage } }, decision);
     } catch (error) {
       if (!isRosterError(error, 'SYNC_COOKIE_REFUSED')) throw error;
       return await fullTracked(input, { mode: 'full', reason: 'cookie-refused' });

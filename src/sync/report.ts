@@ -14,6 +14,11 @@ export interface SyncReport {
   modeReason?: FullRunReason;
   /** Incremental runs: the entries the change tracking reported changed (added, modified, moved) and deleted. */
   entryChanges?: { changed: number; deleted: number };
+  /**
+   * Incremental runs that read changes: `delta` when only the entries the changes reach were computed and planned,
+   * `whole-image` (with why) when the whole directory image was.
+   */
+  imagePath?: { readonly path: 'delta' } | { readonly path: 'whole-image'; readonly reason: string };
   /** Periodic full runs: the users and groups whose content the change tracking had got wrong. */
   corrected?: { users: readonly string[]; groups: readonly string[] };
   users: {

@@ -4,10 +4,11 @@
  */
 import type { DirectorySettings } from '../config/schema.js';
 import { readDirectory } from '../directory/read.js';
-import { clearTracking, loadTracking, localUsersMark, saveTracking } from '../store/change-tracking.js';
+import { clearTracking, loadTracking, localUsersMark, saveTracking, type StoredTracking } from '../store/change-tracking.js';
 import type { HeldLock } from '../store/lock.js';
 import type { Executor } from '../store/users.js';
-import { readForRun, type RunRead, type TrackingUpdate, type UnchangedRead } from './read-for-run.js';
+import { readForRun, type ChangedRead, type RunRead, type TrackingUpdate, type UnchangedRead } from './read-for-run.js';
+import { planDelta, type DeltaPlan, type DeltaPlanOutcome } from './delta-run.js';
 import { summaryOf, unchangedCounts, unchangedReport, type RunSummary } from './unchanged-run.js';
 import type { DirectorySnapshot, ReadProgress } from '../snapshot.js';
 import { RosterError, isRosterError } from '../errors.js';
@@ -127,26 +128,38 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     return error;
   };
   try {
-    let read: RunRead;
-    try {
-      read = await readForRun({ store, settings, settingsFingerprint: fingerprint, decision: mode, stored, started, onProgress: options.onProgress });
-    } catch (error) {
-      throw await refuse(incompleteRead(error), 'refused');
-    }
+    const read_ = async (wholeImage?: string): Promise<RunRead> => {
+      try {
+        return await readForRun({ store, settings, settingsFingerprint: fingerprint, decision: mode, stored, started, onProgress: options.onProgress, wholeImage });
+      } catch (error) {
+        throw await refuse(incompleteRead(error), 'refused');
+      }
+    };
+    let read = await read_();
     mode = read.mode;
     if (read.unchanged) return await commitUnchanged(store, lock, read, { ...base(), durationMs: elapsed() }, actor);
-    const { snapshot } = read;
-    collectGarbage();
-    const plan = await planAgainstStoredUsers(store, snapshot, settings, started);
+    // A read of only the affected entries leaves little behind: a full collection would cost more than it frees.
+    if (!read.delta) collectGarbage();
+    let planned = await planRead(store, read, stored, settings, started);
+    if ('fallBack' in planned) {
+      // The affected entries alone could not settle it: the same changes again (the cookie has not moved), whole.
+      trace(`whole image: ${planned.fallBack}`);
+      read = await read_(planned.fallBack);
+      mode = read.mode;
+      if (read.unchanged) return await commitUnchanged(store, lock, read, { ...base(), durationMs: elapsed() }, actor);
+      planned = await planRead(store, read, stored, settings, started);
+      if ('fallBack' in planned) throw new RosterError('INTERNAL', `The whole directory image was planned as only its changes (${planned.fallBack}).`);
+    }
+    const { plan, snapshot, usersInScope, groups } = planned;
     try {
-      checkPlan(plan, snapshot.users.length, settings, options);
+      checkPlan(plan, usersInScope, settings, options);
     } catch (error) {
       throw isRosterError(error) ? await refuse(error, 'refused', plan) : error;
     }
     let report: SyncReport;
     try {
       report = await store.db.transaction().execute(async (trx) => {
-        const changes = await applyPlan(trx, plan, snapshot, options);
+        const changes = await applyPlan(trx, plan, snapshot, options, groups);
         const counts = countsOf(plan);
         const id = await recordRun(trx, { ...base(), status: 'committed', durationMs: elapsed(), counts, warnings: plan.warnings, references: plan.references }, changes);
         trace('run recorded');
@@ -155,7 +168,7 @@ export async function runSync(store: Store, settings: DirectorySettings, options
         const committed = buildReport(snapshot, plan, true, mode, id);
         // The cookie goes with the changes it covers: a run that fails or is killed before this commits leaves
         // the stored cookie where it was, and the next run reads the same changes again.
-        await writeTracking(trx, read.tracking, () => summaryOf(plan, committed));
+        await writeTracking(trx, read.tracking, () => summaryOf(plan, committed, snapshot));
         // Last before the commit: a run whose lease ended and was taken over by another instance commits nothing.
         await lock.confirm(trx);
         return committed;
@@ -170,10 +183,27 @@ export async function runSync(store: Store, settings: DirectorySettings, options
     trace('committed');
     if (read.entryChanges) report.entryChanges = read.entryChanges;
     if (read.corrections) report.corrected = read.corrections;
+    if (read.imagePath) report.imagePath = read.imagePath;
     return report;
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * The plan of a read: against the affected users alone when the read computed only the affected entries
+ * (delta-run.ts; `fallBack` when they cannot settle it), else against every stored user the digests leave.
+ */
+async function planRead(
+  store: Store,
+  read: ChangedRead,
+  stored: StoredTracking | undefined,
+  settings: DirectorySettings,
+  now: Date,
+): Promise<DeltaPlanOutcome | (Omit<DeltaPlan, 'groups'> & { groups?: undefined })> {
+  if (read.delta && stored) return planDelta(store.db, read.snapshot, read.delta, JSON.parse(stored.summary) as RunSummary, settings, now);
+  const plan = await planAgainstStoredUsers(store, read.snapshot, settings, now);
+  return { plan, snapshot: read.snapshot, usersInScope: read.snapshot.users.length, groups: undefined };
 }
 
 /** Writes the tracking update of a committed run, with the users' mark as the run leaves them. */

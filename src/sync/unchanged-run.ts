@@ -4,6 +4,7 @@
  * nobody. It records itself and answers with the last run's summary (scope, groups, warnings) instead of loading
  * and planning every user, which is what makes a no-change run cheap (issue 14: under 50 ms inside `roster serve`).
  */
+import type { DirectorySnapshot } from '../snapshot.js';
 import type { RunCounts } from '../store/runs.js';
 import type { SyncPlan } from './plan.js';
 import type { SyncReport } from './report.js';
@@ -18,9 +19,20 @@ export interface RunSummary {
   readonly groups: SyncReport['groups'];
   readonly warnings: readonly string[];
   readonly directory: Omit<SyncReport['directory'], 'pages' | 'readMs'>;
+  /**
+   * The normalized member values that designated no entry, kept only when they gave every warning of the run: the
+   * next incremental run can then compute its warnings from the affected entries alone (directory/image-delta.ts).
+   */
+  readonly unresolvedMemberKeys?: readonly string[];
 }
 
-export function summaryOf(plan: SyncPlan, report: SyncReport): string {
+/** Whether every warning of the run came from a member value that designated no entry. */
+function onlyUnresolvedMembers(plan: SyncPlan, snapshot: DirectorySnapshot): boolean {
+  const kinds = snapshot.warningKinds ?? [];
+  return plan.warnings.length === snapshot.warnings.length && kinds.every((kind) => kind === 'unresolved-member');
+}
+
+export function summaryOf(plan: SyncPlan, report: SyncReport, snapshot: DirectorySnapshot): string {
   const summary: RunSummary = {
     usersInScope: plan.unchanged + plan.created.length + plan.updated.length,
     outOfScope: report.users.outOfScope,
@@ -29,6 +41,7 @@ export function summaryOf(plan: SyncPlan, report: SyncReport): string {
     groups: report.groups,
     warnings: report.warnings,
     directory: { server: report.directory.server, baseDn: report.directory.baseDn, userEntries: report.directory.userEntries, groupEntries: report.directory.groupEntries },
+    ...(snapshot.unresolvedMemberKeys && onlyUnresolvedMembers(plan, snapshot) ? { unresolvedMemberKeys: snapshot.unresolvedMemberKeys } : {}),
   };
   return JSON.stringify(summary);
 }
