@@ -117,11 +117,29 @@ async function addMember(client: AdminClient, model: LdapModel, group: string, m
   members.push(member);
 }
 
-/** The random changes, applied through `client` and recorded in `model`. */
-export function ldapOperations(client: AdminClient, model: LdapModel): Operation[] {
+/**
+ * The random changes, applied through `client` and recorded in `model`. `duplicateNames`: also add entries with a
+ * user name already in use (in the other OU), which a server enforcing unique uids would refuse.
+ */
+export function ldapOperations(client: AdminClient, model: LdapModel, options: { duplicateNames?: boolean } = {}): Operation[] {
   const groupDns = () => [...model.groups.keys()];
   const g = (cn: string) => `cn=${cn},${model.groupsOu}`;
+  // A second entry with a user name in use: a full run finds both ambiguous, and the delta path must fall back.
+  const duplicateName = async (random: Random) => {
+    const [, uid, ou] = /^uid=([^,]+),(.*)$/.exec(pick(model.users, random))!;
+    const { dn, attributes } = person(
+      model,
+      uid!,
+      model.ous.find((other) => other !== ou)!,
+    );
+    if (model.users.includes(dn)) return 'duplicate name skipped';
+    await client.add(dn, attributes);
+    model.users.push(dn);
+    if (random() < 0.6) await addMember(client, model, pick(groupDns(), random), dn);
+    return `add ${dn} (a name in use)`;
+  };
   return [
+    ...(options.duplicateNames ? [duplicateName] : []),
     async (random: Random) => {
       const { dn, attributes } = person(model, `n${model.next++}`, pick(model.ous, random), random() < 0.2);
       await client.add(dn, attributes);

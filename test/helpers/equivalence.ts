@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { DirectorySettings } from '../../src/config/schema.js';
 import { isRosterError } from '../../src/errors.js';
 import { listUsers } from '../../src/store/users.js';
+import type { SyncReport } from '../../src/sync/report.js';
 import { runSync } from '../../src/sync/run.js';
 import { openTestStore, type Backend, type TestStore } from './store.js';
 
@@ -54,12 +55,13 @@ interface Outcome {
   readonly refused?: string;
   readonly mode?: string;
   readonly modeReason?: string;
+  readonly report?: SyncReport;
 }
 
 async function outcome(test: TestStore, settings: DirectorySettings, full: boolean): Promise<Outcome> {
   try {
     const report = await runSync(test.store, settings, { trigger: 'test', full });
-    return { mode: report.mode, ...(report.modeReason ? { modeReason: report.modeReason } : {}) };
+    return { mode: report.mode, ...(report.modeReason ? { modeReason: report.modeReason } : {}), report };
   } catch (error) {
     if (!isRosterError(error)) throw error;
     return { refused: error.code };
@@ -74,6 +76,45 @@ export interface EquivalenceRun {
   readonly seed: number;
   /** Changes per step: 1 to this many (default 3). */
   readonly maxChangesPerStep?: number;
+  /** Compare the reports too: the scope and its counts, each group's count, the warnings (reported()). */
+  readonly compareReports?: boolean;
+  /** The incremental runs must have taken the delta path (sync/delta-run.ts) at least once. */
+  readonly expectDeltaPath?: boolean;
+}
+
+/** What an incremental run's report must share with a full run's: the scope, its counts and the warnings. */
+function reported(report: SyncReport) {
+  const groups = [...report.groups].sort((a, b) => a.dn.localeCompare(b.dn));
+  const { users } = report;
+  return {
+    inScope: users.unchanged + users.created.length + users.updated.length,
+    created: users.created.map((user) => user.userName).sort(),
+    updated: users.updated.map((user) => user.userName).sort(),
+    deleted: users.deleted.map((user) => `${user.userName}: ${user.reason}`).sort(),
+    groups,
+    // Beyond 20 warnings of a kind the report keeps the first 20 in the order read: the server's order in a full
+    // run, the image's in an incremental one. Then only how many there are can be compared. An ambiguous name's
+    // warning names its entries in the order read too.
+    warnings: report.warnings.length > 20 ? report.warnings.length : report.warnings.map(entriesSorted).sort(),
+    userEntries: report.directory.userEntries,
+    groupEntries: report.directory.groupEntries,
+  };
+}
+
+function entriesSorted(warning: string): string {
+  return warning.replace(/is used by (\d+) entries \((.*)\)/, (_, count: string, dns: string) => `is used by ${count} entries (${dns.split('; ').sort().join('; ')})`);
+}
+
+/** How each incremental run computed its snapshot: "delta", the whole image's reason, or "unchanged". */
+function pathOf(report: SyncReport): string {
+  const path = report.imagePath;
+  return path?.path === 'whole-image' ? path.reason : (path?.path ?? 'unchanged');
+}
+
+function tally(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 /**
@@ -91,6 +132,7 @@ export async function checkEquivalence(run: EquivalenceRun): Promise<void> {
     await runSync(full.store, run.settings, { trigger: 'test', full: true });
     assert.deepEqual(await storeContents(incremental), await storeContents(full));
     const history: string[] = [];
+    const paths: string[] = [];
     for (let step = 0; step < run.steps; step++) {
       const count = 1 + Math.floor(random() * (run.maxChangesPerStep ?? 3));
       for (let index = 0; index < count; index++) history.push(await pick(run.operations, random)(random));
@@ -99,7 +141,12 @@ export async function checkEquivalence(run: EquivalenceRun): Promise<void> {
       assert.equal(incrementalRun.refused, fullRun.refused, where);
       if (!incrementalRun.refused) assert.equal(incrementalRun.mode, 'incremental', `${where}: ${incrementalRun.modeReason}`);
       assert.deepEqual(await storeContents(incremental), await storeContents(full), `after ${where}:\n${history.join('\n')}`);
+      if (!incrementalRun.report || !fullRun.report) continue;
+      paths.push(pathOf(incrementalRun.report));
+      if (run.compareReports) assert.deepEqual(reported(incrementalRun.report), reported(fullRun.report), `report after ${where}:\n${history.join('\n')}`);
     }
+    console.log(`incremental runs (seed ${run.seed}): ${JSON.stringify(tally(paths))}`);
+    if (run.expectDeltaPath) assert.ok(paths.includes('delta'), `the delta path ran: ${JSON.stringify(tally(paths))}`);
     const scope = await storeContents(full);
     assert.ok(scope.users.length > 0 && scope.groups.length > 0, 'the runs synchronized something');
   } finally {

@@ -27,6 +27,8 @@ after(async () => {
  */
 const VARIANTS: readonly { variant: Variant; sessionlog: boolean; phase: string }[] = [
   { variant: DN_MEMBERS, sessionlog: true, phase: 'delete phase' },
+  // With DN members incremental runs plan only the affected entries (sync/delta-run.ts): after a present phase too.
+  { variant: DN_MEMBERS, sessionlog: false, phase: 'present phase' },
   { variant: UID_MEMBERS, sessionlog: false, phase: 'present phase' },
 ];
 
@@ -41,7 +43,17 @@ for (const backend of BACKENDS) {
         const client = await adminClient(directory);
         try {
           const settings = openLdapSettings(directory, ldapModelSettings(variant));
-          await checkEquivalence({ backend, settings, operations: ldapOperations(client, model), steps: STEPS, seed: equivalenceSeed() });
+          await checkEquivalence({
+            backend,
+            settings,
+            operations: ldapOperations(client, model, { duplicateNames: true }),
+            steps: STEPS,
+            seed: equivalenceSeed(),
+            maxChangesPerStep: 4,
+            compareReports: true,
+            // With a member search filter the delta path is never taken (directory/image-delta.ts).
+            expectDeltaPath: variant === DN_MEMBERS,
+          });
         } finally {
           await client.unbind();
           await directory.stop();
