@@ -84,7 +84,9 @@ export function completeGroups(
       directGroups: group.directGroups,
       members,
     };
-    if (!before || tally || !sameScalars(before, row)) upserts.push(row);
+    // A tally of usersInScope alone changes no row: the table does not keep that count.
+    const membersChanged = tally !== undefined && (tally.removed.size > 0 || tally.added.length > 0);
+    if (!before || membersChanged || !sameScalars(before, row)) upserts.push(row);
   }
   const after = new Set(groups.map((group) => group.dnKey));
   const deletes = [...stored.keys()].filter((key) => !after.has(key));
