@@ -73,7 +73,11 @@ export function completeGroups(
     const result: DirectoryGroup = { ...group, directUsers };
     if (group.selected) result.usersInScope = (usersInScopeBefore.get(group.dnKey) ?? 0) + (tally?.inScope ?? 0);
     completed.push(result);
-    const members = tally ? [...(before?.members ?? []).filter((name) => !tally.removed.has(name)), ...tally.added] : (before?.members ?? []);
+    const membersBefore = before?.members ?? '[]';
+    const members =
+      tally && (tally.removed.size > 0 || tally.added.length > 0)
+        ? JSON.stringify([...(JSON.parse(membersBefore) as string[]).filter((name) => !tally.removed.has(name)), ...tally.added])
+        : membersBefore;
     const row: StoredGroup = {
       dnKey: group.dnKey,
       dn: group.dn,
@@ -85,8 +89,7 @@ export function completeGroups(
       members,
     };
     // A tally of usersInScope alone changes no row: the table does not keep that count.
-    const membersChanged = tally !== undefined && (tally.removed.size > 0 || tally.added.length > 0);
-    if (!before || membersChanged || !sameScalars(before, row)) upserts.push(row);
+    if (!before || members !== membersBefore || !sameScalars(before, row)) upserts.push(row);
   }
   const after = new Set(groups.map((group) => group.dnKey));
   const deletes = [...stored.keys()].filter((key) => !after.has(key));

@@ -78,9 +78,9 @@ describe('the entries an incremental change reaches (image-delta.ts)', () => {
     const result = await delta({ groupsAfter: after });
     assert.deepEqual(summary(result), [{ before: ['b', true], after: ['b', false] }]);
     const stored = new Map<string, StoredGroup>([
-      ['cn=team1,dc=x', { dnKey: 'cn=team1,dc=x', dn: 'cn=team1,dc=x', name: 'team1', description: '', selected: false, directUsers: 2, directGroups: 0, members: ['a', 'b'] }],
-      ['cn=team2,dc=x', { dnKey: 'cn=team2,dc=x', dn: 'cn=team2,dc=x', name: 'team2', description: '', selected: false, directUsers: 1, directGroups: 0, members: ['c'] }],
-      ['cn=all,dc=x', { dnKey: 'cn=all,dc=x', dn: 'cn=all,dc=x', name: 'all', description: '', selected: true, directUsers: 0, directGroups: 2, members: [] }],
+      ['cn=team1,dc=x', { dnKey: 'cn=team1,dc=x', dn: 'cn=team1,dc=x', name: 'team1', description: '', selected: false, directUsers: 2, directGroups: 0, members: '["a","b"]' }],
+      ['cn=team2,dc=x', { dnKey: 'cn=team2,dc=x', dn: 'cn=team2,dc=x', name: 'team2', description: '', selected: false, directUsers: 1, directGroups: 0, members: '["c"]' }],
+      ['cn=all,dc=x', { dnKey: 'cn=all,dc=x', dn: 'cn=all,dc=x', name: 'all', description: '', selected: true, directUsers: 0, directGroups: 2, members: '[]' }],
     ]);
     const completed = completeGroups(result.groups, result.affected, stored, new Map([['cn=all,dc=x', 3]]));
     const byName = new Map(completed.groups.map((entry) => [entry.name, entry]));
@@ -88,7 +88,7 @@ describe('the entries an incremental change reaches (image-delta.ts)', () => {
     assert.equal(byName.get('all')!.usersInScope, 2);
     assert.deepEqual(byName.get('all')!.memberGroupKeys, ['cn=team1,dc=x', 'cn=team2,dc=x']);
     assert.deepEqual(
-      completed.upserts.map((row) => [row.name, row.members]),
+      completed.upserts.map((row) => [row.name, JSON.parse(row.members) as string[]]),
       [['team1', ['a']]],
     );
     assert.deepEqual(completed.deletes, []);
