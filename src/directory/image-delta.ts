@@ -14,10 +14,14 @@
  * Invariant: an entry outside these keeps its fields, its groups and its scope, so a full run would find its user
  * matched and unchanged. The caller (sync/delta-run.ts) plans only the affected entries and keeps the rest.
  *
+ * A full run's warnings are part of its report: those of member values that designate no entry are recomputed
+ * from the values unresolved at the last run and the affected keys (unresolvedMembers); any other warning falls back.
+ *
  * Whenever this cannot be sure, it answers `{ fallBack: reason }` and the caller computes the whole image as
  * before: a member search filter (its server-side branches and attribute profiles would need every entry), search
- * continuation references, ranged member values (AD), anything that would give a warning (a full run's warnings
- * are part of its report), an entry that is both a user and a group, and more affected entries than MAX_AFFECTED.
+ * continuation references, ranged or tagged member values (AD), a selected group not found, an entry without a
+ * user name or with a rejected address, two affected entries with one user name, an entry that is both a user and
+ * a group, and more affected entries than MAX_AFFECTED.
  */
 import type { DirectorySettings } from '../config/schema.js';
 import type { LdapEntry } from '../ldap/entry.js';
@@ -55,8 +59,8 @@ export interface ImageDelta {
   /** User entries after the refresh minus before. */
   readonly userEntriesAdded: number;
   /** The warnings of member values that designate no entry, as resolve.ts words them, and those values. */
-  readonly warnings: string[];
-  readonly unresolvedMemberKeys: string[];
+  readonly warnings: readonly string[];
+  readonly unresolvedMemberKeys: readonly string[];
 }
 
 export type DeltaOutcome = { readonly delta: ImageDelta } | { readonly fallBack: string };

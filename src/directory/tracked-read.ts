@@ -337,9 +337,9 @@ async function readDelta(
     groups: [...delta.groups],
     ambiguousUserNames: [],
     unreadSubtrees: [],
-    warnings: delta.warnings,
+    warnings: [...delta.warnings],
     warningKinds: delta.warnings.length ? ['unresolved-member'] : [],
-    unresolvedMemberKeys: delta.unresolvedMemberKeys,
+    unresolvedMemberKeys: [...delta.unresolvedMemberKeys],
     statistics: context.statistics,
   };
   const changes: ImageChanges = {
