@@ -13,6 +13,9 @@ export const GROUPS = Number(process.env.BENCH_GROUPS ?? 1_000);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const work = mkdtempSync(join(tmpdir(), 'roster-bench-'));
 
+/** What the baseline and the settings need of a directory server (slapd here, 389-DS in incremental-389.ts). */
+export type BenchTarget = Pick<TestDirectory, 'port' | 'baseDn' | 'serviceDn' | 'servicePassword' | 'adminDn' | 'adminPassword'>;
+
 export interface Timed {
   ms: number;
   rssMb: number;
@@ -61,7 +64,7 @@ export function roster(args: string[], env: Record<string, string> = {}, input =
 }
 
 /** The baseline: paged ldapsearch of the same users and groups, with the same attributes, output to /dev/null. */
-export async function ldapsearchBaseline(directory: TestDirectory, searches: Array<{ filter: string; attributes: string[] }>): Promise<number> {
+export async function ldapsearchBaseline(directory: BenchTarget, searches: Array<{ filter: string; attributes: string[] }>): Promise<number> {
   let total = 0;
   for (const search of searches) {
     const result = await timeCommand(
@@ -109,7 +112,7 @@ const USER_ATTRIBUTES = [
 ];
 
 /** ldapsearch of the users and the groups of `groupFilter`, after one warm-up run of the same searches. */
-export async function measuredBaseline(directory: TestDirectory, groupFilter: string): Promise<number> {
+export async function measuredBaseline(directory: BenchTarget, groupFilter: string): Promise<number> {
   const searches = [
     { filter: '(objectClass=posixAccount)', attributes: USER_ATTRIBUTES },
     { filter: groupFilter, attributes: ['cn', 'description', 'member', 'memberUid', 'objectClass'] },
@@ -118,7 +121,7 @@ export async function measuredBaseline(directory: TestDirectory, groupFilter: st
   return ldapsearchBaseline(directory, searches);
 }
 
-export function writeSettings(name: string, directory: TestDirectory, groups: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+export function writeSettings(name: string, directory: BenchTarget, groups: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   const path = join(work, name);
   writeFileSync(
     path,

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   SYNC_COOKIE_REFUSED: {
     status: 502,
     summary:
-      'The directory server refused the stored change-tracking cookie (RFC 4533 e-syncRefreshRequired; on AD another domain controller, a changed invocationId or a stored USN above its highestCommittedUSN); the run reads the whole directory instead.',
+      "The stored change-tracking cookie cannot be continued from: the directory server refused it (RFC 4533 e-syncRefreshRequired; on AD another domain controller, a changed invocationId or a stored USN above its highestCommittedUSN), or its change log no longer holds the changes since (389-DS's retro changelog, trimmed); the run reads the whole directory instead.",
   },
   SYNC_ALREADY_RUNNING: { status: 409, summary: 'Another synchronization holds the lock.' },
   SYNC_LOCK_LOST: { status: 409, summary: "The run's lease on the sync lock ended and another instance took it over; nothing was committed." },

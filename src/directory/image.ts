@@ -29,6 +29,8 @@ export interface TrackingState {
   /** Cookies of the user and group searches, base64. */
   readonly userCookie: string;
   readonly groupCookie?: string;
+  /** The cookie of the change feed on servers that do not report entries leaving the filter (389-DS). */
+  readonly changeCookie?: string;
 }
 
 type Stored = string | { $b: string };

@@ -10,15 +10,23 @@
 import type { DirectorySettings } from '../config/schema.js';
 import { RosterError } from '../errors.js';
 import { openBoundSession } from '../ldap/connect.js';
-import { refreshOnly, type RefreshResult } from '../ldap/content-sync.js';
+import {
+  CONTENT_SYNC_ROOT_DSE_ATTRIBUTES,
+  FIRST_CHANGE_ATTRIBUTE,
+  assertHistoryHolds,
+  contentSyncDialect,
+  refreshOnly,
+  type ContentSyncDialect,
+  type RefreshResult,
+} from '../ldap/content-sync.js';
 import { LdapEntry } from '../ldap/entry.js';
 import { readAllValues } from '../ldap/range.js';
 import { detectBaseDn } from '../ldap/rootdse.js';
 import type { LdapSession } from '../ldap/session.js';
-import { SYNC_OID } from '../ldap/sync-values.js';
 import { trace } from '../trace.js';
 import { USN_ROOT_DSE_ATTRIBUTES, domainControllerState, usnRefreshes, type DomainControllerState } from './usn-tracking.js';
 import { BINARY_ATTRIBUTES } from './attributes.js';
+import { FEED_SEARCH, refreshFromFeed } from './change-feed.js';
 import { decodeImageAttributes, encodeImageAttributes, type ImageChanges, type ImageEntryRow, type TrackingState } from './image.js';
 import { imageDelta, type ImageDelta } from './image-delta.js';
 import { dnKey } from '../rfc/dn.js';
@@ -75,21 +83,22 @@ export type TrackedRead =
       readonly delta?: ImageDelta;
     };
 
-type TrackingMethod = { readonly kind: 'content-sync' } | { readonly kind: 'usn'; readonly dc: DomainControllerState };
+type TrackingMethod = { readonly kind: 'content-sync'; readonly dialect: ContentSyncDialect } | { readonly kind: 'usn'; readonly dc: DomainControllerState };
 
 /**
  * RFC 4533 when the root DSE lists the Sync Request control (RFC 4533 §2.2; RFC 4512 §5.1 supportedControl);
  * otherwise AD's uSNChanged (usn-tracking.ts) on an AD DC; otherwise none.
  */
 async function trackingMethod(session: LdapSession): Promise<TrackingMethod | undefined> {
-  const rootDse = await session.readEntry('', ['supportedControl', ...USN_ROOT_DSE_ATTRIBUTES], 'read of the root DSE');
-  if ((rootDse?.values('supportedControl') ?? []).includes(SYNC_OID.request)) return { kind: 'content-sync' };
+  const rootDse = await session.readEntry('', [...CONTENT_SYNC_ROOT_DSE_ATTRIBUTES, ...USN_ROOT_DSE_ATTRIBUTES], 'read of the root DSE');
+  const dialect = contentSyncDialect(rootDse);
+  if (dialect) return { kind: 'content-sync', dialect };
   const dc = await domainControllerState(session, rootDse);
   return dc && { kind: 'usn', dc };
 }
 
 /** An image (syncUUID → entry) after a refresh: RFC 4533 §3.3.2's two ways of telling what is gone. */
-function applyRefresh(previous: ReadonlyMap<string, LdapEntry>, refresh: RefreshResult): { image: Map<string, LdapEntry>; deleted: string[] } {
+export function applyRefresh(previous: ReadonlyMap<string, LdapEntry>, refresh: RefreshResult): { image: Map<string, LdapEntry>; deleted: string[] } {
   const image = new Map<string, LdapEntry>();
   const deleted: string[] = [];
   for (const [uuid, entry] of previous) {
@@ -99,12 +108,26 @@ function applyRefresh(previous: ReadonlyMap<string, LdapEntry>, refresh: Refresh
   }
   for (const [uuid, entry] of refresh.changed) image.set(uuid, entry);
   if (!refresh.refreshDeletes) {
+    assertPresentPhaseNamed(refresh, deleted.length);
     // A present entry Roster never had means its image and the server disagree: it cannot be continued.
     for (const uuid of refresh.present)
       if (!previous.has(uuid) && !refresh.changed.has(uuid))
         throw new RosterError('SYNC_COOKIE_REFUSED', `The server reported entry ${uuid} present, which the stored directory image does not hold (${previous.size} held).`);
   }
   return { image, deleted };
+}
+
+/**
+ * A present phase that names no entry while unchanged ones are held says that all of them are gone. That is what a
+ * server which ends a delete phase with refreshDeletes FALSE (389-DS, see ContentSyncDialect) seems to say; an
+ * unknown one of those would empty the image. A full run tells the truth either way.
+ */
+function assertPresentPhaseNamed(refresh: RefreshResult, unchangedGone: number): void {
+  if (refresh.present.size === 0 && unchangedGone > 0)
+    throw new RosterError(
+      'SYNC_COOKIE_REFUSED',
+      `The server ended the refresh with a present phase that named none of the ${unchangedGone} unchanged entries held; a full run reads them again.`,
+    );
 }
 
 async function loadEntries(from: ContinueFrom | undefined, kind: 'user' | 'group'): Promise<Map<string, LdapEntry>> {
@@ -134,6 +157,7 @@ async function deletedUsers(refresh: RefreshResult, partial: NonNullable<Continu
     if (refresh.present.has(uuid)) heldPresent++;
     else deleted.add(uuid);
   }
+  assertPresentPhaseNamed(refresh, deleted.size);
   let presentUnchanged = refresh.present.size;
   for (const uuid of refresh.changed.keys()) if (refresh.present.has(uuid)) presentUnchanged--;
   // As applyRefresh: a present entry Roster never had means its image and the server disagree. Counted, not
@@ -159,8 +183,16 @@ interface Refresh {
   sent: Buffer | undefined;
 }
 
-async function refreshSearch(session: LdapSession, spec: { base: string; filter: string; attributes: string[]; purpose: string }, cookie: Buffer | undefined): Promise<Refresh> {
-  const result = await refreshOnly(session, { ...spec, attributes: [...new Set(spec.attributes)], binaryAttributes: BINARY_ATTRIBUTES }, cookie);
+interface RefreshSpec {
+  base: string;
+  filter: string;
+  attributes: string[];
+  purpose: string;
+}
+
+async function refreshSearch(session: LdapSession, spec: RefreshSpec, cookie: Buffer | undefined, dialect?: ContentSyncDialect): Promise<Refresh> {
+  const request = { base: spec.base, filter: spec.filter, attributes: [...new Set(spec.attributes)], purpose: spec.purpose, binaryAttributes: BINARY_ATTRIBUTES };
+  const result = await refreshOnly(session, request, cookie, dialect);
   // RFC 4533 §2.4: the cookie is optional; without one the client's cookie stays valid (slapd sends none when
   // nothing changed). A first refresh without one leaves nothing to continue from.
   const next = result.cookie ?? cookie;
@@ -181,6 +213,8 @@ function outcomeOf(refresh: Refresh, previous: Map<string, LdapEntry>): SearchOu
 interface Changes {
   readonly users: Refresh;
   readonly groups: Refresh | undefined;
+  /** The change feed (servers whose refreshes do not report changed entries, see change-feed.ts). */
+  readonly feed?: Refresh;
   /** Images the method already loaded. */
   readonly previous?: { readonly users: Map<string, LdapEntry>; readonly groups: Map<string, LdapEntry> };
 }
@@ -195,13 +229,52 @@ function searchSpecs(context: ReadContext, worth: WorthRequesting, what: string)
   };
 }
 
-async function contentSyncChanges(context: ReadContext, worth: WorthRequesting, from: ContinueFrom | undefined): Promise<Changes> {
+const cookieOf = (value: string | undefined) => (value ? Buffer.from(value, 'base64') : undefined);
+
+async function contentSyncChanges(context: ReadContext, worth: WorthRequesting, dialect: ContentSyncDialect, from: ContinueFrom | undefined): Promise<Changes> {
   const specs = searchSpecs(context, worth, 'content synchronization');
-  const users = await refreshSearch(context.session, specs.users, from && Buffer.from(from.state.userCookie, 'base64'));
-  const groups = specs.groups && (await refreshSearch(context.session, specs.groups, from?.state.groupCookie ? Buffer.from(from.state.groupCookie, 'base64') : undefined));
+  if (!dialect.reportsChangedEntries) return feedChanges(context, specs, dialect, from);
+  const users = await refreshSearch(context.session, specs.users, cookieOf(from?.state.userCookie), dialect);
+  const groups = specs.groups && (await refreshSearch(context.session, specs.groups, cookieOf(from?.state.groupCookie), dialect));
   // One unpaged search each: what the report counts as pages.
   context.statistics.pages = groups ? 2 : 1;
   return { users, groups };
+}
+
+/**
+ * The change feed (change-feed.ts). A full read takes the feed's first cookie and the entries from refreshes
+ * without a cookie (389 sends those as an ordinary search would; their cookies are kept but not continued from).
+ * An incremental one continues the feed only, then reads the changed entries; a stored state without the feed's
+ * cookie (taken before Roster knew) cannot be continued.
+ */
+async function feedChanges(
+  context: ReadContext,
+  specs: { users: RefreshSpec; groups: RefreshSpec | undefined },
+  dialect: ContentSyncDialect,
+  from: ContinueFrom | undefined,
+): Promise<Changes> {
+  const { session, baseDn } = context;
+  if (from && !from.state.changeCookie) throw new RosterError('SYNC_COOKIE_REFUSED', 'The stored change-tracking state has no change-feed cookie (389-DS); a full run takes one.');
+  const feedSpec = { ...FEED_SEARCH, attributes: [...FEED_SEARCH.attributes], base: baseDn, purpose: `content synchronization of all entries under ${baseDn}` };
+  const feed = await refreshSearch(session, feedSpec, cookieOf(from?.state.changeCookie), dialect);
+  context.statistics.pages = (specs.groups ? 2 : 1) + 1;
+  if (!from) {
+    const users = await refreshSearch(session, specs.users, undefined, dialect);
+    const groups = specs.groups && (await refreshSearch(session, specs.groups, undefined, dialect));
+    return { users, groups, feed };
+  }
+  if (dialect.checkHistory) assertHistoryHolds(dialect, [feed.sent], await session.readEntry('', [FIRST_CHANGE_ATTRIBUTE], 'read of the root DSE'));
+  const kept = (result: RefreshResult, cookie: string | undefined): Refresh => ({ result, cookie: cookieOf(cookie) ?? feed.cookie, sent: feed.sent });
+  // Nothing changed: the feed's own (empty) result stands for both searches, and no image is loaded for it.
+  if (nothingChanged(feed) && !feed.result.deletionsMayBeMissing)
+    return { users: kept(feed.result, from.state.userCookie), groups: specs.groups && kept(feed.result, from.state.groupCookie), feed };
+  const previous = { users: await loadEntries(from, 'user'), groups: await loadEntries(from, 'group') };
+  // Every entry under the base, listed again when the feed may have lost deletions (change-feed.ts).
+  const existing = feed.result.deletionsMayBeMissing ? new Set((await refreshSearch(session, feedSpec, undefined, dialect)).result.changed.keys()) : undefined;
+  const pageSize = context.settings.connection.pageSize;
+  const users = kept(await refreshFromFeed(session, { ...specs.users, pageSize }, feed.result, previous.users, existing), from.state.userCookie);
+  const groups = specs.groups && kept(await refreshFromFeed(session, { ...specs.groups, pageSize }, feed.result, previous.groups, existing), from.state.groupCookie);
+  return { users, groups, feed, previous };
 }
 
 async function usnChanges(context: ReadContext, worth: WorthRequesting, dc: DomainControllerState, from: ContinueFrom | undefined): Promise<Changes> {
@@ -240,8 +313,9 @@ export async function readDirectoryTracked(
     const {
       users: userRefresh,
       groups: groupRefresh,
+      feed,
       previous,
-    } = method.kind === 'usn' ? await usnChanges(context, worth, method.dc, from) : await contentSyncChanges(context, worth, from);
+    } = method.kind === 'usn' ? await usnChanges(context, worth, method.dc, from) : await contentSyncChanges(context, worth, method.dialect, from);
     trace('changes read');
     // Subtrees referred elsewhere were not read: the snapshot lists them, and the planner keeps who lives there.
     if (userRefresh.result.references.length > 0) context.references.add(userRefresh.result.references, 'users');
@@ -251,8 +325,10 @@ export async function readDirectoryTracked(
       worth,
       userCookie: userRefresh.cookie.toString('base64'),
       ...(groupRefresh ? { groupCookie: groupRefresh.cookie.toString('base64') } : {}),
+      ...(feed ? { changeCookie: feed.cookie.toString('base64') } : {}),
     };
-    if (from && options.skipIfUnchanged && nothingChanged(userRefresh) && nothingChanged(groupRefresh)) return { supported: true, unchanged: true, state };
+    if (from && options.skipIfUnchanged && nothingChanged(feed ?? userRefresh) && (feed !== undefined || nothingChanged(groupRefresh)))
+      return { supported: true, unchanged: true, state };
     let imagePath: ImagePath | undefined;
     // The USN method has loaded the whole image already (it needs it to find groups AD rewrote): no delta then.
     if (from?.partial && previous) imagePath = { path: 'whole-image', reason: 'the change source read the whole image' };

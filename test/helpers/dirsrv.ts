@@ -44,6 +44,8 @@ export interface DirectoryServer389 {
   readonly managerPassword: string;
   /** Adds or modifies entries as Directory Manager (`ldapmodify -a`). */
   modify(ldif: string): void;
+  /** Stops the server, lets `edit` change its dse.ldif (cn=config as LDIF), and starts it again. */
+  restart(edit?: (dseLdif: string) => string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +77,51 @@ function withoutEntryUuid(dseLdif: string): string {
   return dseLdif.replace(/(dn: cn=entryuuid,cn=plugins,cn=config\n(?:.+\n)*?)nsslapd-pluginEnabled: on/i, '$1nsslapd-pluginEnabled: off');
 }
 
+/**
+ * Test files run in parallel processes (node --test), and lib389 creates the shared CA in /etc/dirsrv/ssca when it
+ * is missing: two creations at once, or a creation while another process removes it, fail in certutil (seen with
+ * three 389 suites in one run). One creation or removal at a time, across processes: a lock directory (mkdir is
+ * atomic) holding the owner's pid, taken over when that process is gone.
+ */
+const CREATION_LOCK = '/run/lock/roster-dirsrv-create';
+
+function withCreationLock<T>(action: () => T): T {
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(CREATION_LOCK);
+      writeFileSync(join(CREATION_LOCK, 'pid'), String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!lockOwnerAlive()) rmSync(CREATION_LOCK, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${CREATION_LOCK} is held by another process for too long`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return action();
+  } finally {
+    rmSync(CREATION_LOCK, { recursive: true, force: true });
+  }
+}
+
+function lockOwnerAlive(): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(CREATION_LOCK, 'pid'), 'utf8'));
+  } catch {
+    // Just made, its pid not written yet: alive.
+    return true;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -103,18 +150,39 @@ function instancePaths(name: string): string[] {
   ];
 }
 
-export async function start389(options: { baseDn: string; ldif: string }): Promise<DirectoryServer389> {
+/**
+ * RFC 4533 content synchronization on 389: the Content Synchronization plugin reads what changed from the Retro
+ * Changelog, which must record each changed entry's nsUniqueId as targetUniqueId (sync_read_entry_from_changelog
+ * in 389-ds-base's plugins/sync/sync_refresh.c gives up on a changelog entry without it; FreeIPA configures the
+ * same). Both are enabled in dse.ldif before the first start, so no restart is needed.
+ */
+function withContentSync(dseLdif: string): string {
+  const enable = (text: string, cn: string, extra = '') =>
+    text.replace(new RegExp(`(dn: cn=${cn},cn=plugins,cn=config\n(?:.+\n)*?)nsslapd-pluginEnabled: off\n`, 'i'), `$1nsslapd-pluginEnabled: on\n${extra}`);
+  return enable(enable(dseLdif, 'Retro Changelog Plugin', 'nsslapd-attribute: nsuniqueid:targetUniqueId\n'), 'Content Synchronization');
+}
+
+export interface Start389Options {
+  readonly baseDn: string;
+  readonly ldif: string;
+  /** Enables the Content Synchronization plugin and the Retro Changelog it reads (see withContentSync). */
+  readonly contentSync?: boolean;
+}
+
+export async function start389(options: Start389Options): Promise<DirectoryServer389> {
   const name = `roster${process.pid}${randomBytes(2).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'roster-389-'));
   const port = await freePort();
   const tlsPort = await freePort();
   let child: ChildProcess | undefined;
-  // lib389 keeps the self-signed CA of all instances in /etc/dirsrv/ssca: removed too when this run made it.
-  const madeCaDirectory = !existsSync(SHARED_CA_DIR);
-  const removeFiles = () => {
-    for (const path of [...instancePaths(name), dir, ...(madeCaDirectory ? [SHARED_CA_DIR] : [])]) rmSync(path, { recursive: true, force: true });
-  };
-  const stop = async (): Promise<void> => {
+  // lib389 keeps the self-signed CA of all instances in /etc/dirsrv/ssca: removed too when this run made it, under
+  // the creation lock, so that no creation in another test process finds it half there.
+  let madeCaDirectory = false;
+  const removeFiles = () =>
+    withCreationLock(() => {
+      for (const path of [...instancePaths(name), dir, ...(madeCaDirectory ? [SHARED_CA_DIR] : [])]) rmSync(path, { recursive: true, force: true });
+    });
+  const halt = async (): Promise<void> => {
     const running = child;
     child = undefined;
     if (running && running.exitCode === null && running.signalCode === null) {
@@ -124,6 +192,9 @@ export async function start389(options: { baseDn: string; ldif: string }): Promi
         setTimeout(() => running.kill('SIGKILL'), 5000).unref();
       });
     }
+  };
+  const stop = async (): Promise<void> => {
+    await halt();
     removeFiles();
   };
   cleanups.push(stop);
@@ -131,14 +202,22 @@ export async function start389(options: { baseDn: string; ldif: string }): Promi
 
   mkdirSync('/run/dirsrv', { recursive: true });
   writeFileSync(join(dir, 'instance.inf'), instanceInf(name, port, tlsPort, options.baseDn));
-  execFileSync(PYTHON, [CREATE_SCRIPT, join(dir, 'instance.inf')], { stdio: 'pipe' });
+  withCreationLock(() => {
+    madeCaDirectory = !existsSync(SHARED_CA_DIR);
+    execFileSync(PYTHON, [CREATE_SCRIPT, join(dir, 'instance.inf')], { stdio: 'pipe' });
+  });
   const dse = `/etc/dirsrv/slapd-${name}/dse.ldif`;
-  writeFileSync(dse, withoutEntryUuid(readFileSync(dse, 'utf8')));
+  const dseLdif = withoutEntryUuid(readFileSync(dse, 'utf8'));
+  writeFileSync(dse, options.contentSync ? withContentSync(dseLdif) : dseLdif);
   const logFile = join(dir, 'ns-slapd.out');
-  const log = openSync(logFile, 'a');
-  child = spawn(NS_SLAPD, ['-D', `/etc/dirsrv/slapd-${name}`, '-i', join(dir, 'ns-slapd.pid'), '-d', '0'], { stdio: ['ignore', log, log] });
-  await waitForPort(port, child, logFile);
-  await waitForPort(tlsPort, child, logFile);
+  const launch = async () => {
+    const log = openSync(logFile, 'a');
+    const started = spawn(NS_SLAPD, ['-D', `/etc/dirsrv/slapd-${name}`, '-i', join(dir, 'ns-slapd.pid'), '-d', '0'], { stdio: ['ignore', log, log] });
+    child = started;
+    await waitForPort(port, started, logFile);
+    await waitForPort(tlsPort, started, logFile);
+  };
+  await launch();
 
   const modify = (ldif: string) =>
     execFileSync('/usr/bin/ldapmodify', ['-a', '-x', '-H', `ldap://127.0.0.1:${port}`, '-D', MANAGER_DN, '-w', MANAGER_PASSWORD], {
@@ -156,6 +235,11 @@ export async function start389(options: { baseDn: string; ldif: string }): Promi
     managerDn: MANAGER_DN,
     managerPassword: MANAGER_PASSWORD,
     modify,
+    async restart(edit) {
+      await halt();
+      if (edit) writeFileSync(dse, edit(readFileSync(dse, 'utf8')));
+      await launch();
+    },
     stop,
   };
 }
