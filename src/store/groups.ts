@@ -60,16 +60,7 @@ export async function replaceGroups(db: Executor, groups: DirectoryGroup[], user
   await insertMany(
     db,
     'groups',
-    groups.map((group) => ({
-      dn_key: group.dnKey,
-      dn: group.dn,
-      name: group.name,
-      description: group.description,
-      selected: group.selected ? 1 : 0,
-      direct_users: group.directUsers,
-      direct_groups: group.directGroups,
-      members: JSON.stringify(members.get(group.dnKey) ?? []),
-    })),
+    groups.map((group) => groupRow({ ...group, members: JSON.stringify(members.get(group.dnKey) ?? []) })),
   );
   const now = new Date().toISOString();
   await db
@@ -99,6 +90,20 @@ export interface StoredGroup {
    * parses only the lists it changes (1,000 groups list 100,000 names).
    */
   readonly members: string;
+}
+
+/** A group's row in the groups table, whether a run writes all groups or only those it changed. */
+function groupRow(group: StoredGroup) {
+  return {
+    dn_key: group.dnKey,
+    dn: group.dn,
+    name: group.name,
+    description: group.description,
+    selected: group.selected ? 1 : 0,
+    direct_users: group.directUsers,
+    direct_groups: group.directGroups,
+    members: group.members,
+  };
 }
 
 export async function loadGroups(db: Executor): Promise<Map<string, StoredGroup>> {
@@ -131,19 +136,6 @@ export async function updateGroups(db: Executor, changes: { readonly upserts: re
       .where('dn_key', 'in', keys.slice(at, at + 500))
       .execute();
   }
-  await insertMany(
-    db,
-    'groups',
-    changes.upserts.map((group) => ({
-      dn_key: group.dnKey,
-      dn: group.dn,
-      name: group.name,
-      description: group.description,
-      selected: group.selected ? 1 : 0,
-      direct_users: group.directUsers,
-      direct_groups: group.directGroups,
-      members: group.members,
-    })),
-  );
+  await insertMany(db, 'groups', changes.upserts.map(groupRow));
   await db.deleteFrom('settings').where('key', '=', FINGERPRINT_KEY).execute();
 }
