@@ -54,7 +54,24 @@ for (const backend of BACKENDS) {
     it('bulk-inserts many rows with awkward values exactly, all or none', async () => {
       const { store } = await openTestStore(backend);
       try {
-        const awkward = ['a"b', 'c\\d', '{e,f}', 'NULL', '\\N', '', 'Zoë 🎉', "o'neil", ' spaced ', 'tab\there', 'two\nlines', 'cr\r\n', '\\.'];
+        const awkward = [
+          'a"b',
+          'c\\d',
+          '{e,f}',
+          'NULL',
+          '\\N',
+          '',
+          'Zoë 🎉',
+          "o'neil",
+          ' spaced ',
+          'tab\there',
+          'two\nlines',
+          'cr\r\n',
+          '\\.',
+          '\n\n',
+          'back\\n\nslash',
+          'tab\tand\nbreak',
+        ];
         const rows = Array.from({ length: 1234 }, (_, i) => ({ key: `${awkward[i % awkward.length]}#${i}`, value: awkward[(i * 5) % awkward.length]!, updated_at: `t${i % 7}` }));
         let reported = 0;
         await insertMany(store.db, 'settings', rows, { afterBatch: (done) => (reported = done) });
